@@ -1,0 +1,136 @@
+"""The privacy-request portal: an app factory made of small ``register_*`` steps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, BASE_DIR, INSTANCE_DIR, ConfigError
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Build the app.
+
+    ``config`` is an environment name ("development", "testing", "production") or a mapping of
+    settings laid over the testing configuration (used by the tests). Without it the environment
+    comes from ``PORTAL_ENV`` and defaults to production, so that a forgotten variable on a server
+    fails safe: production refuses to start without its settings.
+    """
+    overrides: dict = {}
+    if isinstance(config, dict):
+        overrides = config
+        env_name = "testing"
+    else:
+        env_name = config or os.environ.get("PORTAL_ENV", "production")
+    if env_name not in CONFIGS:
+        raise ConfigError(f"Unknown PORTAL_ENV {env_name!r}; use one of: {', '.join(CONFIGS)}.")
+    config_class = CONFIGS[env_name]
+
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if env_name == "production":
+        config_class.check_mapping(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_notice(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def register_notice(app: Flask) -> None:
+    from portal.notice import load_notice
+
+    # A malformed notice stops start-up here, with a NoticeError naming the bad field.
+    app.extensions["notice"] = load_notice(app.config["NOTICE_FILE"])
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import i18n
+    from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    i18n.init_app(app)
+
+    from portal.auth.services import load_user_for_session
+
+    login_manager.user_loader(load_user_for_session)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    if app.config.get("DEV_MAILBOX"):
+        # The mailbox page exists in development only: it shows everyone's mail.
+        from portal.devmail.views import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.notice.render import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def inject_notice() -> dict:
+        from portal.i18n import current_language
+
+        return {
+            "notice": app.extensions["notice"],
+            "lang": current_language(),
+            "languages": app.config["LANGUAGES"],
+        }
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def set_headers(response):
+        # Nothing is loaded from another host and no inline script runs.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)

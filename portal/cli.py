@@ -1,0 +1,144 @@
+"""``flask`` commands: staff accounts, the mail sender, demo data."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from portal.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(staff)
+    app.cli.add_command(outbox)
+    app.cli.add_command(demo)
+
+
+# Staff ------------------------------------------------------------------------------------------
+
+
+@click.group(help="Staff accounts.")
+def staff() -> None:
+    pass
+
+
+@staff.command("create")
+@click.argument("email")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="Give the admin role (staff work and email admin).")
+@click.option("--locale", type=click.Choice(["fi", "en"]), default="fi", show_default=True)
+@with_appcontext
+def create_staff_command(email: str, name: str, admin: bool, locale: str) -> None:
+    """Create a staff user and email an invitation link to set the password."""
+    from portal.auth.services import AccountError, create_staff
+    from portal.models import Role
+
+    try:
+        user = create_staff(
+            email=email, name=name, role=Role.ADMIN if admin else Role.STAFF, locale=locale
+        )
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}; an invitation email is in the outbox.")
+
+
+# Outbox -----------------------------------------------------------------------------------------
+
+
+@click.group(help="The email outbox.")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("send")
+@click.option("--worker", "mode", flag_value="worker", help="Keep running until stopped.")
+@click.option("--for", "duration", type=float, help="Keep running for this many seconds.")
+@click.option("--interval", type=float, default=5.0, show_default=True,
+              help="Seconds between two looks at the outbox.")
+@with_appcontext
+def send_command(mode: str | None, duration: float | None, interval: float) -> None:
+    """Deliver due email: once (default), for a while (--for), or as a worker (--worker).
+
+    Any number of senders may run at once; each message is claimed before delivery, so none is
+    delivered twice.
+    """
+    from portal.mail import deliver_due
+
+    deadline = None if duration is None else time.monotonic() + duration
+    keep_going = mode == "worker" or duration is not None
+    while True:
+        report = deliver_due()
+        if report:
+            click.echo(
+                f"sent {len(report.sent)}, to retry {len(report.retrying)}, "
+                f"failed {len(report.failed)}"
+            )
+        db.session.remove()
+        if not keep_going or (deadline is not None and time.monotonic() >= deadline):
+            break
+        time.sleep(interval)
+
+
+@outbox.command("status")
+@with_appcontext
+def status_command() -> None:
+    """Count messages by status."""
+    from portal.models import OutboxMessage
+
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    for status, count in rows:
+        click.echo(f"{status.value}: {count}")
+
+
+# Demo data --------------------------------------------------------------------------------------
+
+
+@click.group(help="Demo data for development.")
+def demo() -> None:
+    pass
+
+
+@demo.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """Make the privacy notice's contact person a staff user (and a demo admin)."""
+    from portal.auth.passwords import hash_password
+    from portal.auth.services import find_user_by_email
+    from portal.models import Role, User, utcnow
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is not for production.")
+    credentials = Path(current_app.instance_path) / "demo-login.txt"
+    if credentials.exists():
+        password = credentials.read_text(encoding="utf-8").split()[0]
+    else:
+        # Made up on first run and kept on this machine only: nothing to guess, nothing committed.
+        password = "-".join(secrets.token_hex(3) for _ in range(3))
+        credentials.write_text(password + "\n", encoding="utf-8")
+
+    contact = current_app.extensions["notice"].contact_person
+    people = [
+        (contact.email, contact.name, Role.STAFF),
+        ("admin@example.com", "Demo Admin", Role.ADMIN),
+    ]
+    for email, name, role in people:
+        user = find_user_by_email(email)
+        if user is None:
+            user = User(email=email.lower(), name=name, role=role, locale="fi")
+            db.session.add(user)
+        user.password_hash = hash_password(password)
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+        user.role = role
+    db.session.commit()
+    click.echo(f"Contact person (staff): {contact.email}  password: {password}")
+    click.echo(f"Admin:                  admin@example.com  password: {password}")

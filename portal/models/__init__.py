@@ -1,0 +1,18 @@
+"""All models, imported here so that Alembic and the app see the whole schema."""
+
+from portal.models.audit import AuditEvent
+from portal.models.base import Base, utcnow
+from portal.models.outbox import OutboxMessage, OutboxStatus
+from portal.models.token import UsedToken
+from portal.models.user import Role, User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Role",
+    "UsedToken",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,68 @@
+"""Accounts: requesters, staff and admins."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    REQUESTER = "requester"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+def new_session_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so one address is one account whatever its spelling.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # None until an invited staff member sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e]),
+        default=Role.REQUESTER,
+    )
+    locale: Mapped[str] = mapped_column(String(8), default="fi")
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A change of address waits here until the new address is confirmed.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    # Which version of the privacy notice the person acknowledged, and when (GDPR Art. 13).
+    notice_version: Mapped[str | None] = mapped_column(String(40))
+    notice_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Changing it signs out every other session (after a password change or reset).
+    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

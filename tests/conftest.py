@@ -1,0 +1,276 @@
+"""Shared fixtures: an app per test on a migrated database, a real SMTP sink on loopback.
+
+The suite runs on SQLite, and also on PostgreSQL when TEST_DATABASE_URL is set: every test that
+uses the database runs once per backend. The schema is built only by the Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import secrets
+import socket
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from config import database_url
+
+BACKENDS_RAN: set[str] = set()
+
+
+# Database backends -----------------------------------------------------------------------------
+
+
+def _backends() -> list[str]:
+    names = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        names.append("postgresql")
+    return names
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        metafunc.parametrize("db_backend", _backends(), indirect=True, scope="session")
+
+
+def pytest_report_header(config):
+    return f"database backends: {', '.join(_backends())}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    ran = ", ".join(sorted(BACKENDS_RAN)) or "none"
+    terminalreporter.write_line(f"database backends that ran: {ran}")
+
+
+@pytest.fixture(scope="session")
+def db_backend(request, tmp_path_factory):
+    """The URL of a database of this backend, built by the migrations, private to this run."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        cleanup = None
+    else:
+        base = database_url(os.environ["TEST_DATABASE_URL"])
+        schema = f"test_{secrets.token_hex(6)}"
+        engine = sa.create_engine(base)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in base else "?"
+        url = f"{base}{separator}options=-csearch_path%3D{schema}"
+
+        def cleanup():
+            with engine.begin() as connection:
+                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        from portal.extensions import db
+
+        db.engine.dispose()
+    BACKENDS_RAN.add(request.param)
+    yield url
+    if cleanup:
+        cleanup()
+
+
+def _empty_tables(app) -> None:
+    from portal.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+# SMTP sink -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SMTPSink:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.messages: list[EmailMessage] = []
+        self.controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content, policy=policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+    def start(self) -> SMTPSink:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+
+@pytest.fixture(scope="session")
+def smtp_sink():
+    sink = SMTPSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_sink):
+    smtp_sink.messages.clear()
+    return smtp_sink
+
+
+# The app ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_settings(db_backend, smtp_sink) -> dict:
+    """Settings for this test's app; a test may change them before asking for ``app``."""
+    return {"SQLALCHEMY_DATABASE_URI": db_backend, "MAIL_PORT": smtp_sink.port}
+
+
+@pytest.fixture
+def app(app_settings):
+    from portal import create_app
+
+    app = create_app(app_settings)
+    yield app
+    _empty_tables(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    from portal.extensions import db
+
+    with app.app_context():
+        yield db
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                          r'type="hidden" name="csrf_token" value="([^"]+)"')
+URL_PATTERN = re.compile(r"https?://[^\s<>\"']+")
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def submit(client, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
+    """Post a form the way a browser does: load the page, take its CSRF token, send."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": csrf_token(html), **(data or {})}, **kwargs)
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def link_in(message: EmailMessage, contains: str = "") -> str:
+    links = [u for u in URL_PATTERN.findall(text_of(message)) if contains in u]
+    assert links, f"no link containing {contains!r} in: {text_of(message)}"
+    return links[0]
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+@pytest.fixture
+def deliver(app):
+    """Run the mail sender once, as `flask outbox send` does, now or at a given moment."""
+    from portal.mail import deliver_due
+
+    def run(now=None):
+        with app.app_context():
+            return deliver_due(now=now)
+
+    return run
+
+
+@pytest.fixture
+def make_user(app):
+    from portal.auth.passwords import hash_password
+    from portal.extensions import db
+    from portal.models import Role, User, utcnow
+
+    def make(
+        email: str = "maija@example.fi",
+        password: str = "kettu juoksee metsässä",
+        *,
+        name: str = "Maija Meikäläinen",
+        role: Role = Role.REQUESTER,
+        confirmed: bool = True,
+        locale: str = "fi",
+    ) -> User:
+        with app.app_context():
+            user = User(
+                email=email,
+                name=name,
+                role=role,
+                locale=locale,
+                password_hash=hash_password(password),
+                email_confirmed_at=utcnow() if confirmed else None,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(email: str = "maija@example.fi", password: str = "kettu juoksee metsässä"):
+        response = submit(client, "/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return sign_in
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
