@@ -14,10 +14,12 @@ import socket
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from sqlalchemy.orm import Session
 
 from config import database_url
 
@@ -174,11 +176,17 @@ def runner(app):
 
 
 @pytest.fixture
-def db(app):
-    from portal.extensions import db
+def db(app, db_backend):
+    """The database as an auditor sees it, for assertions: its own engine and session.
 
-    with app.app_context():
-        yield db
+    It pushes no app context, so the requests and commands a test runs each get their own, as
+    they do in production.
+    """
+    engine = sa.create_engine(db_backend)
+    session = Session(engine, expire_on_commit=True)
+    yield SimpleNamespace(session=session)
+    session.close()
+    engine.dispose()
 
 
 # Helpers ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal.auth.passwords import password_problems
@@ -129,6 +130,6 @@ class ProfileForm(FlaskForm):
     email = _email_field()
     locale = RadioField(
         _l("Language of the portal and of email"),
-        choices=list(LANGUAGE_NAMES.items()),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
         validators=[InputRequired(message=_l("Choose a language."))],
     )

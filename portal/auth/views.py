@@ -250,7 +250,7 @@ def change_password():
             return render_template("auth/change_password.html", form=form)
         db.session.commit()
         # The session nonce changed: sign this session in again, every other one is now out.
-        login_user(current_user)
+        login_user(current_user._get_current_object())
         flash(_("Your password is changed."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
