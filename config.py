@@ -153,6 +153,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     PORTAL_BASE_URL = _env("PORTAL_BASE_URL")
+    MAIL_SERVER = _env("MAIL_SERVER")
 
     REQUIRED = (
         "SECRET_KEY",
@@ -165,9 +166,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check_mapping(cls, settings: dict) -> None:
-        missing = [
-            cls.ENV_NAMES.get(name, name) for name in cls.REQUIRED if not settings.get(name)
-        ]
+        missing = [cls.ENV_NAMES.get(name, name) for name in cls.REQUIRED if not settings.get(name)]
         if missing:
             raise ConfigError(
                 "The portal cannot start in production without these settings: "

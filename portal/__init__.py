@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, BASE_DIR, INSTANCE_DIR, ConfigError
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR, ConfigError
 
 
 def create_app(config: str | dict | None = None) -> Flask:

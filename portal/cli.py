@@ -61,8 +61,13 @@ def outbox() -> None:
 @outbox.command("send")
 @click.option("--worker", "mode", flag_value="worker", help="Keep running until stopped.")
 @click.option("--for", "duration", type=float, help="Keep running for this many seconds.")
-@click.option("--interval", type=float, default=5.0, show_default=True,
-              help="Seconds between two looks at the outbox.")
+@click.option(
+    "--interval",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds between two looks at the outbox.",
+)
 @with_appcontext
 def send_command(mode: str | None, duration: float | None, interval: float) -> None:
     """Deliver due email: once (default), for a while (--for), or as a worker (--worker).

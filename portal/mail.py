@@ -10,6 +10,7 @@ shown to admins.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import socket
@@ -49,9 +50,9 @@ def queue_email(
 
     ``subject`` is a lazy string, translated in the recipient's language. The caller commits.
     """
-    language = locale or (user.locale if user else None) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    language = (
+        locale or (user.locale if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
     context.setdefault("user", user)
     with force_locale(language):
         subject_text = str(subject)
@@ -102,7 +103,9 @@ class SMTPTransport:
         try:
             if cfg["MAIL_USE_SSL"]:
                 connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"],
+                    cfg["MAIL_SERVER"],
+                    cfg["MAIL_PORT"],
+                    timeout=cfg["MAIL_TIMEOUT"],
                     context=context,
                 )
             else:
@@ -114,7 +117,9 @@ class SMTPTransport:
             if cfg["MAIL_USERNAME"] and cfg["MAIL_PASSWORD"]:
                 connection.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"cannot connect to {cfg['MAIL_SERVER']}:{cfg['MAIL_PORT']}: {exc}")
+            raise DeliveryError(
+                f"cannot connect to {cfg['MAIL_SERVER']}:{cfg['MAIL_PORT']}: {exc}"
+            ) from None
         return connection
 
     def send(self, message: OutboxMessage) -> None:
@@ -129,10 +134,8 @@ class SMTPTransport:
 
     def _close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.connection.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self.connection = None
 
     def __exit__(self, *exc_info) -> None:

@@ -191,8 +191,10 @@ def db(app, db_backend):
 
 # Helpers ---------------------------------------------------------------------------------------
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                          r'type="hidden" name="csrf_token" value="([^"]+)"')
+CSRF_PATTERN = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"'
+)
 URL_PATTERN = re.compile(r"https?://[^\s<>\"']+")
 
 

@@ -93,9 +93,7 @@ def register(*, name: str, email: str, password: str, locale: str, notice_versio
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        "account.registered", actor=user, subject=user, notice_version=notice_version
-    )
+    audit.record("account.registered", actor=user, subject=user, notice_version=notice_version)
     send_confirmation(user)
 
 
@@ -120,9 +118,7 @@ def resend_confirmation(address: str) -> None:
         send_confirmation(user)
         audit.record("account.confirmation_resent", subject=user)
         return
-    pending = db.session.scalar(
-        select(User).where(User.pending_email == normalize_email(address))
-    )
+    pending = db.session.scalar(select(User).where(User.pending_email == normalize_email(address)))
     if pending is not None:
         send_confirmation(pending, pending.pending_email)
 
@@ -298,7 +294,9 @@ def update_profile(user: User, *, name: str, email: str, locale: str) -> bool:
 
 def set_locale(user: User, locale: str) -> None:
     if user.locale != locale:
-        audit.record("account.profile_updated", actor=user, subject=user, locale=[user.locale, locale])
+        audit.record(
+            "account.profile_updated", actor=user, subject=user, locale=[user.locale, locale]
+        )
         user.locale = locale
 
 

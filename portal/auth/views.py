@@ -93,8 +93,10 @@ def confirm_email(token: str):
                 flash(str(exc), "error")
                 return redirect(url_for("main.index"))
             db.session.commit()
-            flash(_("Thank you. Your email address %(email)s is confirmed.", email=user.email),
-                  "success")
+            flash(
+                _("Thank you. Your email address %(email)s is confirmed.", email=user.email),
+                "success",
+            )
             if current_user.is_authenticated:
                 return redirect(url_for("auth.profile"))
             return redirect(url_for("auth.login"))
@@ -184,7 +186,10 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     return _set_password_page(
-        Purpose.RESET_PASSWORD, "reset", token, services.reset_password,
+        Purpose.RESET_PASSWORD,
+        "reset",
+        token,
+        services.reset_password,
         _("Your new password is saved. Sign in with it."),
     )
 
@@ -192,7 +197,10 @@ def reset_password(token: str):
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     return _set_password_page(
-        Purpose.INVITATION, "invitation", token, services.accept_invitation,
+        Purpose.INVITATION,
+        "invitation",
+        token,
+        services.accept_invitation,
         _("Your password is saved. Sign in to start working."),
     )
 
@@ -272,8 +280,11 @@ def profile():
         db.session.commit()
         if pending:
             flash(
-                _("We sent a confirmation link to %(email)s. The new address is used once you "
-                  "confirm it.", email=services.normalize_email(form.email.data)),
+                _(
+                    "We sent a confirmation link to %(email)s. The new address is used once you "
+                    "confirm it.",
+                    email=services.normalize_email(form.email.data),
+                ),
                 "info",
             )
         else:

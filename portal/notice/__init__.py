@@ -243,7 +243,9 @@ def _read_sections(reader: _Reader, data: Any) -> tuple[Section, ...]:
         table = reader.table(raw, field)
         key = reader.text(table, "key", field)
         if key not in SECTION_KEYS:
-            raise reader.fail(f"{field}.key", f"is {key!r}; expected one of {', '.join(SECTION_KEYS)}")
+            raise reader.fail(
+                f"{field}.key", f"is {key!r}; expected one of {', '.join(SECTION_KEYS)}"
+            )
         if key in by_key:
             raise reader.fail(f"{field}.key", f"repeats section {key!r}")
         number = table.get("number")

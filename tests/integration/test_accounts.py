@@ -64,24 +64,37 @@ def test_forgotten_password_by_single_use_link(client, db, mailbox, deliver, mak
 
     # The link is dead now, and the new password works while the old one does not.
     assert client.get(link).status_code == 410
-    assert submit(client, "/login", {"email": "maija@example.fi", "password": PASSWORD}
-                  ).status_code == 200
-    assert submit(client, "/login", {"email": "maija@example.fi", "password": NEW_PASSWORD}
-                  ).status_code == 302
+    assert (
+        submit(client, "/login", {"email": "maija@example.fi", "password": PASSWORD}).status_code
+        == 200
+    )
+    assert (
+        submit(
+            client, "/login", {"email": "maija@example.fi", "password": NEW_PASSWORD}
+        ).status_code
+        == 302
+    )
     deliver()
     assert any("salasana" in m["Subject"].lower() for m in mailbox.to("maija@example.fi")[1:])
 
 
-def test_reset_link_dies_once_the_password_changes_otherwise(client, mailbox, deliver, make_user,
-                                                            login):
+def test_reset_link_dies_once_the_password_changes_otherwise(
+    client, mailbox, deliver, make_user, login
+):
     make_user()
     submit(client, "/forgot-password", {"email": "maija@example.fi"})
     deliver()
     link = path_of(link_in(mailbox.to("maija@example.fi")[0], "/reset/"))
     login()
-    submit(client, "/account/password", {
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
-    })
+    submit(
+        client,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+    )
     assert client.get(link).status_code == 410
 
 
@@ -92,29 +105,43 @@ def test_change_password_signs_out_other_sessions(app, client, make_user, login)
     submit(other, "/login", {"email": "maija@example.fi", "password": PASSWORD})
     assert other.get("/account").status_code == 200
 
-    wrong = submit(client, "/account/password", {
-        "current_password": "ei tämä", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
-    })
+    wrong = submit(
+        client,
+        "/account/password",
+        {
+            "current_password": "ei tämä",
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+    )
     assert "Nykyinen salasana on väärin." in wrong.get_data(as_text=True)
 
-    changed = submit(client, "/account/password", {
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
-    })
+    changed = submit(
+        client,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+    )
     assert changed.status_code == 302
     assert client.get("/account").status_code == 200  # this session goes on
     assert other.get("/account").status_code == 302  # the other one is signed out
 
 
-def test_profile_shows_and_edits_what_the_portal_holds(client, db, mailbox, deliver, make_user,
-                                                       login):
+def test_profile_shows_and_edits_what_the_portal_holds(
+    client, db, mailbox, deliver, make_user, login
+):
     user = make_user()
     login()
     page = client.get("/account").get_data(as_text=True)
     for fact in ("Maija Meikäläinen", "maija@example.fi", "Suomi", "Pyytäjä"):
         assert fact in page
 
-    submit(client, "/account", {"name": "Maija Virtanen", "email": "maija@example.fi",
-                                "locale": "en"})
+    submit(
+        client, "/account", {"name": "Maija Virtanen", "email": "maija@example.fi", "locale": "en"}
+    )
     saved = db.session.get(User, user.id)
     assert saved.name == "Maija Virtanen"
     assert saved.locale == "en"
@@ -123,8 +150,9 @@ def test_profile_shows_and_edits_what_the_portal_holds(client, db, mailbox, deli
     assert '<html lang="en">' in page
 
 
-def test_changing_the_address_waits_for_confirmation(client, db, mailbox, deliver, make_user,
-                                                     login):
+def test_changing_the_address_waits_for_confirmation(
+    client, db, mailbox, deliver, make_user, login
+):
     user = make_user()
     login()
     submit(client, "/account", {"name": "Maija", "email": "uusi@example.fi", "locale": "fi"})
@@ -139,13 +167,15 @@ def test_changing_the_address_waits_for_confirmation(client, db, mailbox, delive
     assert saved.pending_email is None
 
 
-def test_changing_to_an_address_in_use_reveals_nothing(client, db, mailbox, deliver, make_user,
-                                                       login):
+def test_changing_to_an_address_in_use_reveals_nothing(
+    client, db, mailbox, deliver, make_user, login
+):
     make_user()
     make_user(email="toinen@example.fi", name="Toinen")
     login()
-    response = submit(client, "/account", {"name": "Maija", "email": "toinen@example.fi",
-                                           "locale": "fi"})
+    response = submit(
+        client, "/account", {"name": "Maija", "email": "toinen@example.fi", "locale": "fi"}
+    )
     assert response.status_code == 302
     deliver()
     [notice] = mailbox.to("toinen@example.fi")
@@ -167,8 +197,10 @@ def test_staff_invitation_by_command(runner, client, db, mailbox, deliver):
     done = submit(client, link, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
     assert done.status_code == 302
     assert client.get(link).status_code == 410
-    assert submit(client, "/login", {"email": "kalle@wprod.fi", "password": NEW_PASSWORD}
-                  ).status_code == 302
+    assert (
+        submit(client, "/login", {"email": "kalle@wprod.fi", "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
     again = runner.invoke(args=["staff", "create", "kalle@wprod.fi", "Kalle"])
     assert again.exit_code != 0

@@ -102,7 +102,10 @@ def test_a_message_is_written_in_the_same_transaction_as_its_cause(app, db):
 
     with app.test_request_context():
         services.register(
-            name="Keskeytetty", email="kesken@example.fi", password="x" * 12, locale="fi",
+            name="Keskeytetty",
+            email="kesken@example.fi",
+            password="x" * 12,
+            locale="fi",
             notice_version="v",
         )
         assert portal_db.session.new  # the account and its email wait in one transaction

@@ -45,7 +45,8 @@ def test_register_confirm_and_sign_in(client, db, mailbox, deliver):
     assert user.email_confirmed_at is not None
     assert user.notice_version == "2018-05-25"
 
-    signed_in = submit(client, "/login", {"email": "maija@example.fi", "password": GOOD["password"]})
+    credentials = {"email": "maija@example.fi", "password": GOOD["password"]}
+    signed_in = submit(client, "/login", credentials)
     assert signed_in.status_code == 302
     assert "Maija Meikäläinen" in client.get("/account").get_data(as_text=True)
 
@@ -108,10 +109,9 @@ def test_registering_an_existing_address_looks_the_same(client, db, mailbox, del
     second = register(client, email="uusi@example.fi")
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
-    assert (
-        client.get(first.headers["Location"]).get_data(as_text=True)
-        == client.get(second.headers["Location"]).get_data(as_text=True)
-    )
+    assert client.get(first.headers["Location"]).get_data(as_text=True) == client.get(
+        second.headers["Location"]
+    ).get_data(as_text=True)
     # The owner of the existing account is told by email instead; no second account exists.
     deliver()
     [warning] = mailbox.to("maija@example.fi")
@@ -151,8 +151,9 @@ def test_missing_csrf_token_is_a_400_page(client, db):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_unconfirmed_account_sees_a_banner_and_can_ask_again(client, db, mailbox, deliver, login,
-                                                             make_user):
+def test_unconfirmed_account_sees_a_banner_and_can_ask_again(
+    client, db, mailbox, deliver, login, make_user
+):
     make_user(confirmed=False)
     login()
     assert "Vahvista sähköpostiosoitteesi" in client.get("/").get_data(as_text=True)
@@ -162,8 +163,9 @@ def test_unconfirmed_account_sees_a_banner_and_can_ask_again(client, db, mailbox
     assert "/confirm/" in text_of(message)
 
 
-def test_asking_for_confirmation_for_an_unknown_address_reveals_nothing(client, mailbox, deliver,
-                                                                        make_user):
+def test_asking_for_confirmation_for_an_unknown_address_reveals_nothing(
+    client, mailbox, deliver, make_user
+):
     make_user(confirmed=False)
     known = submit(client, "/confirm/new", {"email": "maija@example.fi"})
     unknown = submit(client, "/confirm/new", {"email": "ei-ole@example.fi"})
