@@ -104,6 +104,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none; trust nothing).
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
@@ -116,7 +119,6 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    DEBUG = True
     # A development-only key: it signs nothing that leaves this machine.
     SECRET_KEY = _env("SECRET_KEY", "development-only-not-secret")
     SQLALCHEMY_DATABASE_URI = database_url(

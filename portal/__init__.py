@@ -40,6 +40,13 @@ def create_app(config: str | dict | None = None) -> Flask:
         config_class.check_mapping(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Client addresses (rate limits, logs) and https come from the proxy's headers.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
+
     register_notice(app)
     register_extensions(app)
     register_blueprints(app)

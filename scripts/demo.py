@@ -1,0 +1,57 @@
+"""Install and start the portal with demo data: SQLite, the local mailbox, the mail sender.
+
+python3 scripts/demo.py            # http://127.0.0.1:5000
+PORT=5001 python3 scripts/demo.py  # another port
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from _bootstrap import BIN, PYTHON, ROOT, ensure_environment, run, say
+
+
+def main() -> int:
+    ensure_environment()
+    port = os.environ.get("PORT", "5000")
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "development",
+        "FLASK_APP": "wsgi.py",
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    flask = [str(PYTHON), "-m", "flask"]
+    say("building the database with the migrations")
+    run(*flask, "db", "upgrade", env=env)
+    say("demo data")
+    run(*flask, "demo", "seed", env=env)
+
+    # The same sender that runs in production, here delivering into the local mailbox.
+    sender = subprocess.Popen(
+        [*flask, "outbox", "send", "--worker", "--interval", "1"], cwd=ROOT, env=env
+    )
+    print(
+        f"""
+  The privacy portal is at   http://127.0.0.1:{port}/
+  Its local mailbox is at    http://127.0.0.1:{port}/dev/mailbox/
+  The contact person signs in with the address and password printed above
+  (also kept in instance/demo-login.txt). Stop with Ctrl-C.
+""",
+        flush=True,
+    )
+    try:
+        return subprocess.call(
+            [*flask, "run", "--host", "127.0.0.1", "--port", port], cwd=ROOT, env=env
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        sender.terminate()
+        sender.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
