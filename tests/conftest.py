@@ -166,6 +166,24 @@ def app(app_settings):
 
 
 @pytest.fixture
+def make_app(app_settings):
+    """Another app on this test's database, with changed settings; its engine is closed after."""
+    from portal import create_app
+    from portal.extensions import db
+
+    made = []
+
+    def make(**changes):
+        made.append(create_app({**app_settings, **changes}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

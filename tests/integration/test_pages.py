@@ -126,13 +126,11 @@ def test_server_error_page_has_no_stack_trace(app, client):
     assert "Virhe 500" in page
 
 
-def test_too_many_attempts_get_a_429_page(app_settings):
-    from portal import create_app
+def test_too_many_attempts_get_a_429_page(make_app):
     from portal.extensions import limiter
 
-    app = create_app({**app_settings, "RATELIMIT_ENABLED": True, "AUTH_RATE_LIMIT": "2 per minute"})
+    client = make_app(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="2 per minute").test_client()
     limiter.reset()
-    client = app.test_client()
     responses = [
         submit(client, "/login", {"email": "a@example.fi", "password": "x"}) for _ in range(3)
     ]

@@ -87,10 +87,10 @@ def test_postgres_urls_use_psycopg3():
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
-def test_malformed_notice_stops_start_up_naming_the_field(tmp_path, app_settings):
+def test_malformed_notice_stops_start_up_naming_the_field(tmp_path, app, app_settings):
     from pathlib import Path
 
-    source = Path(create_app(app_settings).config["NOTICE_FILE"]).read_text(encoding="utf-8")
+    source = Path(app.config["NOTICE_FILE"]).read_text(encoding="utf-8")
     broken = tmp_path / "notice.toml"
     broken.write_text(source.replace('phone = "+358 50 445 1002"\n', ""), encoding="utf-8")
     with pytest.raises(NoticeError) as error:
@@ -98,10 +98,10 @@ def test_malformed_notice_stops_start_up_naming_the_field(tmp_path, app_settings
     assert "controller.phone" in str(error.value)
 
 
-def test_another_controller_points_at_its_own_notice(tmp_path, app_settings, client):
+def test_another_controller_points_at_its_own_notice(tmp_path, app, make_app):
     from pathlib import Path
 
-    source = Path(create_app(app_settings).config["NOTICE_FILE"]).read_text(encoding="utf-8")
+    source = Path(app.config["NOTICE_FILE"]).read_text(encoding="utf-8")
     other = tmp_path / "other.toml"
     other.write_text(
         source.replace('name = "WProd Oy"', 'name = "Toinen Oy"')
@@ -109,8 +109,7 @@ def test_another_controller_points_at_its_own_notice(tmp_path, app_settings, cli
         .replace("ville@wprod.fi", "tiina@toinen.fi"),
         encoding="utf-8",
     )
-    app = create_app({**app_settings, "NOTICE_FILE": str(other)})
-    page = app.test_client().get("/").get_data(as_text=True)
+    page = make_app(NOTICE_FILE=str(other)).test_client().get("/").get_data(as_text=True)
     assert "Toinen Oy" in page
     assert "Tiina Tietosuoja" in page
     assert "WProd" not in page
