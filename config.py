@@ -91,6 +91,14 @@ class Config:
     RESET_PASSWORD_MAX_AGE = _env_int("RESET_PASSWORD_MAX_AGE", 2 * 3600)
     INVITATION_MAX_AGE = _env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
 
+    # A request never confirmed lapses when its link expires.
+    REQUEST_CONFIRM_MAX_AGE = _env_int("REQUEST_CONFIRM_MAX_AGE", 7 * 24 * 3600)
+    # Reference numbers such as WP-2026-0042.
+    REQUEST_REFERENCE_PREFIX = _env("REQUEST_REFERENCE_PREFIX", "WP")
+    # Whose public holidays move deadlines (Reg. 1182/71 Art. 2(1), Art. 3(4)).
+    HOLIDAY_COUNTRY = _env("HOLIDAY_COUNTRY", "FI")
+    STAFF_QUEUE_PAGE_SIZE = _env_int("STAFF_QUEUE_PAGE_SIZE", 25)
+
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
     # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)

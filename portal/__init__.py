@@ -89,9 +89,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
+    from portal.requests_.views import bp as requests_bp
+    from portal.staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(requests_bp)
+    app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
     if app.config.get("DEV_MAILBOX"):
         # The mailbox page exists in development only: it shows everyone's mail.
@@ -114,8 +118,12 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_notice() -> dict:
         from portal.i18n import current_language
+        from portal.requests_.kinds import KINDS, OUTCOME_NAMES, STATUS_NAMES
 
         return {
+            "request_kinds": KINDS,
+            "status_names": STATUS_NAMES,
+            "outcome_names": OUTCOME_NAMES,
             "notice": app.extensions["notice"],
             "lang": current_language(),
             "languages": app.config["LANGUAGES"],

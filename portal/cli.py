@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff)
     app.cli.add_command(outbox)
     app.cli.add_command(demo)
+    app.cli.add_command(requests_group)
 
 
 # Staff ------------------------------------------------------------------------------------------
@@ -103,6 +104,25 @@ def status_command() -> None:
     ).all()
     for status, count in rows:
         click.echo(f"{status.value}: {count}")
+
+
+# Requests ---------------------------------------------------------------------------------------
+
+
+@click.group("requests", help="Data-subject requests.")
+def requests_group() -> None:
+    pass
+
+
+@requests_group.command("lapse")
+@with_appcontext
+def lapse_command() -> None:
+    """Mark requests whose confirmation link expired unused as lapsed (run daily)."""
+    from portal.requests_.services import lapse_unconfirmed
+
+    lapsed = lapse_unconfirmed()
+    db.session.commit()
+    click.echo(f"lapsed {len(lapsed)}")
 
 
 # Demo data --------------------------------------------------------------------------------------

@@ -19,12 +19,14 @@ class Purpose(enum.StrEnum):
     CONFIRM_EMAIL = "confirm-email"
     RESET_PASSWORD = "reset-password"  # noqa: S105 - a purpose name, not a password
     INVITATION = "staff-invitation"
+    CONFIRM_REQUEST = "confirm-request"
 
 
 MAX_AGE_SETTING = {
     Purpose.CONFIRM_EMAIL: "CONFIRM_EMAIL_MAX_AGE",
     Purpose.RESET_PASSWORD: "RESET_PASSWORD_MAX_AGE",
     Purpose.INVITATION: "INVITATION_MAX_AGE",
+    Purpose.CONFIRM_REQUEST: "REQUEST_CONFIRM_MAX_AGE",
 }
 
 

@@ -3,6 +3,13 @@
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
 from portal.models.outbox import OutboxMessage, OutboxStatus
+from portal.models.request import (
+    Outcome,
+    RequestKind,
+    RequestPause,
+    RequestStatus,
+    SubjectRequest,
+)
 from portal.models.token import UsedToken
 from portal.models.user import Role, User
 
@@ -11,7 +18,12 @@ __all__ = [
     "Base",
     "OutboxMessage",
     "OutboxStatus",
+    "Outcome",
+    "RequestKind",
+    "RequestPause",
+    "RequestStatus",
     "Role",
+    "SubjectRequest",
     "UsedToken",
     "User",
     "utcnow",

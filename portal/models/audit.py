@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, event, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -23,7 +23,15 @@ class AuditEvent(Base):
     subject_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
+    # The request (ticket) the event belongs to; its timeline is these events.
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subject_request.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(64), index=True)
+    # Public events are shown to the requester; internal ones (notes) only to staff.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A message or note, as written.
+    body: Mapped[str | None] = mapped_column(Text)
     # What changed: {"field": [before, after]} or other facts of the event.
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 

@@ -28,3 +28,13 @@ def register_filters(app: Flask) -> None:
         return value.in_language(current_language())
 
     app.jinja_env.filters["localized"] = localized
+
+    def isodate(value: str | None) -> str:
+        """A date kept as ISO text in an event's details, shown in the locale's format."""
+        from datetime import date
+
+        from flask_babel import format_date
+
+        return format_date(date.fromisoformat(value)) if value else "–"
+
+    app.jinja_env.filters["isodate"] = isodate

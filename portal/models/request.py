@@ -1,0 +1,106 @@
+"""Data-subject requests (tickets) and the pauses of their deadline clock."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.user import User
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class RequestKind(enum.StrEnum):
+    """The rights of notice §9, with their GDPR articles."""
+
+    ACCESS = "access"  # Art. 15, tarkastusoikeus
+    RECTIFICATION = "rectification"  # Art. 16, oikaisu
+    ERASURE = "erasure"  # Art. 17, poistaminen
+    RESTRICTION = "restriction"  # Art. 18, käsittelyn rajoittaminen
+    OBJECTION = "objection"  # Art. 21(1), vastustaminen
+    MARKETING_OBJECTION = "marketing_objection"  # Art. 21(2)-(3), suoramarkkinointikielto
+    CONSENT_WITHDRAWAL = "consent_withdrawal"  # Art. 7(3), suostumuksen peruuttaminen
+
+
+class RequestStatus(enum.StrEnum):
+    UNCONFIRMED = "unconfirmed"  # submitted; the emailed link has not been used yet
+    LAPSED = "lapsed"  # never confirmed; the link expired
+    OPEN = "open"  # confirmed and with the contact person
+    WAITING = "waiting"  # the contact person asked for information; the clock is paused
+    CLOSED = "closed"  # answered: completed, partially completed or refused
+    WITHDRAWN = "withdrawn"  # the requester withdrew it
+
+
+class Outcome(enum.StrEnum):
+    COMPLETED = "completed"
+    PARTIALLY_COMPLETED = "partially_completed"
+    REFUSED = "refused"
+
+
+class SubjectRequest(Base):
+    __tablename__ = "subject_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Human-readable, e.g. WP-2026-0042; set in the transaction that creates the request.
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "request_kind"))
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus, "request_status"), default=RequestStatus.UNCONFIRMED, index=True
+    )
+    # What the person wrote: the request itself, and for an objection their particular
+    # situation (notice §9, GDPR Art. 21(1)).
+    description: Mapped[str] = mapped_column(Text, default="")
+    particular_situation: Mapped[str | None] = mapped_column(Text)
+    # Optional identifiers that help find the person's records.
+    customer_number: Mapped[str | None] = mapped_column(String(64))
+    username: Mapped[str | None] = mapped_column(String(128))
+    business_id: Mapped[str | None] = mapped_column(String(32))
+    # A random key from the form: the same form sent twice makes one request, not two.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    # The clock starts when the request reaches the controller: at submission (LEGAL.md;
+    # EDPB Guidelines 01/2022 §159). Confirmation is recorded but does not restart it.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Months from receipt: 1, or up to 3 after an extension (GDPR Art. 12(3)).
+    period_months: Mapped[int] = mapped_column(Integer, default=1)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    # The due date as last computed (receipt + period + paused days, rolled to a working day).
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "request_outcome"))
+    outcome_reasons: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    pauses: Mapped[list[RequestPause]] = relationship(
+        back_populates="request", order_by="RequestPause.asked_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<SubjectRequest {self.reference} {self.kind.value} {self.status.value}>"
+
+
+class RequestPause(Base):
+    """The clock stands still while the controller waits for information it asked for
+    (GDPR Art. 12(6); EDPB Guidelines 01/2022 §159)."""
+
+    __tablename__ = "request_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_request.id"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    request: Mapped[SubjectRequest] = relationship(back_populates="pauses")

@@ -1,0 +1,72 @@
+"""Request forms: each right asks only what it needs."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.models import RequestKind
+
+TEXT_LIMIT = 10_000
+
+
+def _text_length():
+    return Length(max=TEXT_LIMIT, message=_l("Shorten the text to at most 10,000 characters."))
+
+
+class SubjectRequestForm(FlaskForm):
+    description = TextAreaField(validators=[Optional(), _text_length()])
+    particular_situation = TextAreaField(
+        _l("Your particular situation"), validators=[Optional(), _text_length()]
+    )
+    customer_number = StringField(
+        _l("Customer number (optional)"),
+        validators=[Optional(), Length(max=64, message=_l("At most 64 characters."))],
+    )
+    username = StringField(
+        _l("Username of the hosting service (optional)"),
+        validators=[Optional(), Length(max=128, message=_l("At most 128 characters."))],
+    )
+    business_id = StringField(
+        _l("Business ID, if you act as a company's contact person (optional)"),
+        validators=[Optional(), Length(max=32, message=_l("At most 32 characters."))],
+    )
+    # Sent back with the form: the same form submitted twice makes one request.
+    submission_key = HiddenField(validators=[DataRequired()])
+
+    def __init__(
+        self, *args, kind: RequestKind, description_label, description_required: bool, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.description_required = description_required
+        self.description.label.text = description_label
+        if not self.submission_key.data:
+            self.submission_key.data = secrets.token_urlsafe(24)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.description_required and not (self.description.data or "").strip():
+            self.description.errors.append(_l("Fill in this field: we need it to act."))
+            valid = False
+        if (
+            self.kind is RequestKind.OBJECTION
+            and not (self.particular_situation.data or "").strip()
+        ):
+            # Notice §9; GDPR Art. 21(1).
+            self.particular_situation.errors.append(
+                _l("Describe the particular situation on which you base the objection.")
+            )
+            valid = False
+        return valid
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(message=_l("Write a message.")), _text_length()],
+    )

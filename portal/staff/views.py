@@ -1,0 +1,262 @@
+"""The contact person's side: the queue sorted by due date, and the ticket page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import AuditEvent, Outcome, RequestKind, RequestStatus, SubjectRequest, User
+from portal.requests_ import services
+from portal.requests_.kinds import KINDS
+from portal.requests_.lifecycle import ACTIVE, InvalidTransition, can
+from portal.staff.forms import AskForm, AssignForm, ExtendForm, NoteForm, ReplyForm, ResolveForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+VIEWS = {
+    "queue": (RequestStatus.OPEN, RequestStatus.WAITING),
+    "unconfirmed": (RequestStatus.UNCONFIRMED, RequestStatus.LAPSED),
+    "closed": (RequestStatus.CLOSED, RequestStatus.WITHDRAWN),
+}
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _queue(view_name: str):
+    """One list view; the number of SQL queries does not depend on the page size."""
+    today = services.controller_today()
+    statuses = VIEWS[view_name]
+    query = select(SubjectRequest).where(SubjectRequest.status.in_(statuses))
+    filters = {key: request.args.get(key, "") for key in ("status", "kind", "assignee", "due", "q")}
+    if filters["status"] in {s.value for s in statuses}:
+        query = query.where(SubjectRequest.status == RequestStatus(filters["status"]))
+    if filters["kind"] in {k.value for k in RequestKind}:
+        query = query.where(SubjectRequest.kind == RequestKind(filters["kind"]))
+    if filters["assignee"] == "none":
+        query = query.where(SubjectRequest.assignee_id.is_(None))
+    elif filters["assignee"] == "me":
+        query = query.where(SubjectRequest.assignee_id == current_user.id)
+    elif filters["assignee"].isdigit():
+        query = query.where(SubjectRequest.assignee_id == int(filters["assignee"]))
+    if filters["due"] == "overdue":
+        query = query.where(SubjectRequest.due_on < today)
+    elif filters["due"] == "week":
+        query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
+    if filters["q"].strip():
+        term = f"%{filters['q'].strip().lower()}%"
+        query = query.join(User, SubjectRequest.requester_id == User.id).where(
+            or_(
+                db.func.lower(SubjectRequest.reference).like(term),
+                db.func.lower(User.name).like(term),
+                db.func.lower(User.email).like(term),
+            )
+        )
+    if view_name == "queue":
+        query = query.order_by(SubjectRequest.due_on, SubjectRequest.id)
+    else:
+        query = query.order_by(SubjectRequest.received_at.desc(), SubjectRequest.id.desc())
+    query = query.options(
+        selectinload(SubjectRequest.requester), selectinload(SubjectRequest.assignee)
+    )
+    page = db.paginate(
+        query,
+        per_page=current_app.config["STAFF_QUEUE_PAGE_SIZE"],
+        max_per_page=200,
+        error_out=False,
+    )
+    staff_users = db.session.scalars(
+        select(User).where(User.role.in_(["staff", "admin"])).order_by(User.name)
+    ).all()
+    return render_template(
+        "staff/queue.html",
+        view_name=view_name,
+        page=page,
+        today=today,
+        filters=filters,
+        statuses=statuses,
+        kinds=KINDS,
+        staff_users=staff_users,
+    )
+
+
+@bp.route("/")
+@staff_required
+def queue():
+    return _queue("queue")
+
+
+@bp.route("/unconfirmed")
+@staff_required
+def unconfirmed():
+    return _queue("unconfirmed")
+
+
+@bp.route("/closed")
+@staff_required
+def closed():
+    return _queue("closed")
+
+
+def _ticket_or_404(request_id: int) -> SubjectRequest:
+    subject_request = db.session.get(SubjectRequest, request_id)
+    if subject_request is None:
+        abort(404)
+    return subject_request
+
+
+@bp.route("/requests/<int:request_id>")
+@staff_required
+def ticket(request_id: int):
+    subject_request = _ticket_or_404(request_id)
+    return _render_ticket(subject_request)
+
+
+def _render_ticket(subject_request: SubjectRequest, **forms):
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.request_id == subject_request.id)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    actors = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
+        )
+    }
+    earlier = db.session.scalars(
+        select(SubjectRequest)
+        .where(
+            SubjectRequest.requester_id == subject_request.requester_id,
+            SubjectRequest.id != subject_request.id,
+        )
+        .order_by(SubjectRequest.received_at.desc())
+    ).all()
+    assign_form = forms.get("assign") or AssignForm(assignee=subject_request.assignee_id)
+    assign_form.assignee.choices = [
+        (user.id, f"{user.name} <{user.email}>")
+        for user in db.session.scalars(
+            select(User).where(User.role.in_(["staff", "admin"])).order_by(User.name)
+        )
+    ]
+    status = subject_request.status
+    return render_template(
+        "staff/ticket.html",
+        subject_request=subject_request,
+        info=KINDS[subject_request.kind],
+        events=events,
+        actors=actors,
+        earlier=earlier,
+        today=services.controller_today(),
+        active=status in ACTIVE,
+        can_ask=can(status, RequestStatus.WAITING),
+        can_resume=status is RequestStatus.WAITING,
+        reply_form=forms.get("reply") or ReplyForm(),
+        note_form=forms.get("note") or NoteForm(),
+        ask_form=forms.get("ask") or AskForm(),
+        extend_form=forms.get("extend") or ExtendForm(),
+        assign_form=assign_form,
+        resolve_form=forms.get("resolve") or ResolveForm(),
+    )
+
+
+# Each action: its form, and the service call it makes. CSRFProtect checks every POST first.
+ACTIONS = {
+    "reply": (ReplyForm, lambda r, f: services.reply(r, current_user, f.body.data)),
+    "note": (NoteForm, lambda r, f: services.add_note(r, current_user, f.body.data)),
+    "ask": (AskForm, lambda r, f: services.ask_for_information(r, current_user, f.body.data)),
+    "extend": (
+        ExtendForm,
+        lambda r, f: services.extend(r, current_user, int(f.months.data), f.reason.data),
+    ),
+    "resolve": (
+        ResolveForm,
+        lambda r, f: services.resolve(r, current_user, Outcome(f.outcome.data), f.reasons.data),
+    ),
+}
+
+DONE_MESSAGES = {
+    "reply": lambda: _("Your reply was sent to the requester."),
+    "note": lambda: _("The note was saved."),
+    "ask": lambda: _("The request was sent and the clock is paused."),
+    "extend": lambda: _("The deadline was extended and the requester told why."),
+    "resolve": lambda: _("The request is closed and the requester has been sent the answer."),
+}
+
+
+@bp.post("/requests/<int:request_id>/<action>")
+@staff_required
+def act(request_id: int, action: str):
+    subject_request = _ticket_or_404(request_id)
+    if action == "resume":
+        return _resume(subject_request)
+    if action == "assign":
+        return _assign(subject_request)
+    if action not in ACTIONS:
+        abort(404)
+    form_class, perform = ACTIONS[action]
+    form = form_class()
+    if not form.validate_on_submit():
+        return _render_ticket(subject_request, **{action: form}), 400
+    try:
+        perform(subject_request, form)
+    except (services.RequestError, InvalidTransition) as exc:
+        db.session.rollback()
+        flash(_explain(exc), "error")
+        return _render_ticket(subject_request, **{action: form}), 409
+    db.session.commit()
+    flash(DONE_MESSAGES[action](), "success")
+    return redirect(url_for("staff.ticket", request_id=subject_request.id))
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, InvalidTransition):
+        return _("This cannot be done while the request is in its current state. Nothing changed.")
+    return str(exc)
+
+
+def _resume(subject_request: SubjectRequest):
+    try:
+        services.resume(subject_request, current_user)
+    except (services.RequestError, InvalidTransition) as exc:
+        db.session.rollback()
+        flash(_explain(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The clock runs again."), "success")
+    return redirect(url_for("staff.ticket", request_id=subject_request.id))
+
+
+def _assign(subject_request: SubjectRequest):
+    form = AssignForm()
+    form.assignee.choices = [
+        (user.id, user.name)
+        for user in db.session.scalars(select(User).where(User.role.in_(["staff", "admin"])))
+    ]
+    if not form.validate_on_submit():
+        return _render_ticket(subject_request, assign=form), 400
+    assignee = db.session.get(User, form.assignee.data)
+    try:
+        services.assign(subject_request, current_user, assignee)
+    except services.RequestError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The request was assigned."), "success")
+    return redirect(url_for("staff.ticket", request_id=subject_request.id))
