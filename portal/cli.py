@@ -125,6 +125,19 @@ def lapse_command() -> None:
     click.echo(f"lapsed {len(lapsed)}")
 
 
+@requests_group.command("remind")
+@with_appcontext
+def remind_command() -> None:
+    """Email due-date reminders to assignees, and overdue ones to admins (run daily)."""
+    from portal.requests_.reminders import send_reminders
+
+    sent = send_reminders()
+    db.session.commit()
+    for reference, reminder in sent:
+        click.echo(f"{reference}: {reminder}")
+    click.echo(f"reminders sent {len(sent)}")
+
+
 # Demo data --------------------------------------------------------------------------------------
 
 

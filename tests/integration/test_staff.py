@@ -333,3 +333,57 @@ def test_due_dates_follow_the_finnish_calendar():
 
     # 24 Nov 2026 + 1 month = Thu 24 Dec (Christmas Eve), then Christmas, a weekend: Mon 28 Dec.
     assert due_date(date(2026, 11, 24)) == date(2026, 12, 28)
+
+
+def test_daily_reminders_are_sent_once(
+    app, runner, make_request, contact, make_user, db, mailbox, deliver
+):
+    from portal.requests_.reminders import send_reminders
+
+    make_user(email="admin@wprod.fi", name="Admin", role=Role.ADMIN)
+    overdue = make_request(received_days_ago=40)
+    week = make_request(received_days_ago=25)
+    make_request()  # a month to go: no reminder
+    deliver()
+    mailbox.messages.clear()
+
+    result = runner.invoke(args=["requests", "remind"])
+    assert result.exit_code == 0, result.output
+    references = dict(db.session.execute(select(SubjectRequest.id, SubjectRequest.reference)).all())
+    assert f"{references[overdue]}: overdue" in result.output
+    subject_request = db.session.get(SubjectRequest, week)
+    with app.app_context():
+        from portal.requests_.services import controller_today
+
+        days_left = (subject_request.due_on - controller_today()).days
+    if 1 < days_left <= 7:
+        assert f"{references[week]}: 7-days" in result.output
+    deliver()
+    to_contact = mailbox.to("ville@wprod.fi")
+    to_admin = mailbox.to("admin@wprod.fi")
+    assert any(references[overdue] in m["Subject"] for m in to_contact)
+    assert [references[overdue] in m["Subject"] for m in to_admin] == [True]
+
+    # The same day again: nothing more.
+    again = runner.invoke(args=["requests", "remind"])
+    assert "reminders sent 0" in again.output
+    with app.app_context():
+        assert send_reminders() == []
+
+
+@pytest.mark.parametrize(
+    ("due_on", "today", "expected"),
+    [
+        (date(2026, 12, 28), date(2026, 12, 18), None),
+        (date(2026, 12, 28), date(2026, 12, 21), "7-days"),
+        # Mon 28 Dec: the working day before is Wed 23 Dec (24-27 Dec are holidays or weekend).
+        (date(2026, 12, 28), date(2026, 12, 22), "7-days"),
+        (date(2026, 12, 28), date(2026, 12, 23), "1-working-day"),
+        (date(2026, 12, 28), date(2026, 12, 28), "1-working-day"),
+        (date(2026, 12, 28), date(2026, 12, 29), "overdue"),
+    ],
+)
+def test_which_reminder_a_day_calls_for(due_on, today, expected):
+    from portal.requests_.reminders import reminder_due
+
+    assert reminder_due(due_on, today, "FI") == expected
