@@ -134,3 +134,39 @@ def test_schema_is_built_only_by_migrations(app):
         tables = set(sa.inspect(db.engine).get_table_names())
     assert "alembic_version" in tables
     assert {t.name for t in db.metadata.sorted_tables} <= tables
+
+
+def test_migrations_downgrade_and_upgrade_again(db_backend, tmp_path):
+    """Every migration can be undone and redone on both backends."""
+    from flask_migrate import downgrade, upgrade
+
+    from portal.extensions import db
+
+    if db_backend.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+        schema = None
+    else:
+        import secrets
+
+        schema = f"roundtrip_{secrets.token_hex(4)}"
+        engine = sa.create_engine(db_backend)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        # The run's URL sets search_path to its own schema; point it at this one instead.
+        url = db_backend.rsplit("search_path%3D", 1)[0] + f"search_path%3D{schema}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    try:
+        with app.app_context():
+            upgrade()
+            downgrade(revision="base")
+            assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+            upgrade()
+            assert "subject_request" in sa.inspect(db.engine).get_table_names()
+            db.engine.dispose()
+    finally:
+        if schema:
+            engine = sa.create_engine(db_backend)
+            with engine.begin() as connection:
+                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
