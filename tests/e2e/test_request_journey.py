@@ -1,0 +1,94 @@
+"""The whole journey in a real browser: a person asks for erasure, the contact person answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.models import Role
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "kirsikkapuu kukkii keväällä"
+STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
+
+
+def open_latest_mail(page, subject_part: str) -> None:
+    page.goto("/dev/mailbox/")
+    page.get_by_role("link", name=re.compile(subject_part)).first.click()
+    page.locator(".mail-body a").first.click()
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Sähköpostiosoite").fill(email)
+    page.get_by_label("Salasana", exact=True).fill(password)
+    page.get_by_role("button", name="Kirjaudu sisään").click()
+    expect(page.locator(".flash-success")).to_contain_text("Tervetuloa")
+
+
+def test_erasure_request_from_registration_to_answer(browser, live_server, make_user, deliver):
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    person = browser.new_context(base_url=live_server, locale="fi-FI").new_page()
+    person.set_default_timeout(15000)
+
+    # A person registers and confirms their address from the mailbox.
+    person.goto("/register")
+    person.get_by_label("Nimi", exact=True).fill("Pekka Poistaja")
+    person.get_by_label("Sähköpostiosoite").fill("pekka@example.fi")
+    person.get_by_label("Salasana", exact=True).fill(PASSWORD)
+    person.get_by_label("Salasana uudelleen").fill(PASSWORD)
+    person.get_by_label("Olen lukenut tietosuojaselosteen.").check()
+    person.get_by_role("button", name="Luo tili").click()
+    deliver()
+    open_latest_mail(person, "Vahvista sähköpostiosoitteesi")
+    person.get_by_role("button", name="Vahvista sähköpostiosoitteeni").click()
+    sign_in(person, "pekka@example.fi", PASSWORD)
+
+    # They ask for erasure and confirm the request from the mailbox.
+    person.get_by_role("link", name="Tee pyyntö").first.click()
+    person.get_by_role("link", name="Tietojen poistaminen").click()
+    person.get_by_label("Mitkä tiedot haluat poistaa ja miksi?").fill(
+        "Lopetin asiakkuuden, poistakaa tietoni."
+    )
+    person.get_by_label("Asiakasnumero").fill("A-4242")
+    person.get_by_role("button", name="Lähetä pyyntö").click()
+    reference = person.locator("h1 .reference").inner_text()
+    assert re.fullmatch(r"WP-\d{4}-\d{4}", reference)
+    deliver()
+    open_latest_mail(person, "Vahvista pyyntösi")
+    expect(person.locator(".facts")).to_contain_text(reference)
+    person.get_by_role("button", name="Vahvista pyyntö").click()
+    expect(person.locator(".flash-success")).to_contain_text(reference)
+    due_text = person.locator(".facts dd").nth(2).inner_text()
+
+    # The contact person finds it at the top of the queue with its due date, replies, resolves.
+    deliver()
+    staff = browser.new_context(base_url=live_server, locale="fi-FI").new_page()
+    staff.set_default_timeout(15000)
+    sign_in(staff, "ville@wprod.fi", STAFF_PASSWORD)
+    staff.get_by_role("link", name="Pyyntöjono").click()
+    first_row = staff.locator("table.queue tbody tr").first
+    expect(first_row).to_contain_text(reference)
+    expect(first_row).to_contain_text(due_text.split(" ")[0])
+    first_row.get_by_role("link", name=reference).click()
+    expect(staff.locator(".facts").first).to_contain_text("A-4242")
+    staff.get_by_label("Vastaus pyytäjälle").fill("Poistimme tietonne hosting-palvelusta.")
+    staff.get_by_role("button", name="Lähetä vastaus").click()
+    expect(staff.locator(".flash-success")).to_be_visible()
+    staff.get_by_label("Toteutettu", exact=True).check()
+    staff.get_by_role("button", name="Sulje pyyntö").click()
+    expect(staff.locator(".status")).to_contain_text("Vastattu")
+
+    # The person sees the reply and the outcome on their page.
+    person.goto("/requests/")
+    person.get_by_role("link", name=reference).click()
+    expect(person.locator(".timeline")).to_contain_text("Poistimme tietonne hosting-palvelusta.")
+    expect(person.locator(".facts")).to_contain_text("Toteutettu")
+    deliver()
+    person.goto("/dev/mailbox/")
+    expect(person.locator(".mail-list")).to_contain_text(f"Vastaus pyyntöösi {reference}")
