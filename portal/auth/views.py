@@ -100,14 +100,14 @@ def confirm_email(token: str):
             if current_user.is_authenticated:
                 return redirect(url_for("auth.profile"))
             return redirect(url_for("auth.login"))
-        _payload, user = services.check_confirmation(token)
+        payload, user = services.check_confirmation(token)
     except TokenExpired:
         return _link_problem("confirm", "expired", token)
     except TokenUsed:
         return _link_problem("confirm", "used")
     except TokenInvalid:
         return _link_problem("confirm", "invalid")
-    return render_template("auth/confirm_email.html", form=form, address=_payload["email"])
+    return render_template("auth/confirm_email.html", form=form, address=payload["email"])
 
 
 @bp.post("/confirm/<token>/renew")

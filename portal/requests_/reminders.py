@@ -18,7 +18,7 @@ from portal import audit
 from portal.deadlines import previous_working_day
 from portal.extensions import db
 from portal.models import AuditEvent, RequestStatus, Role, SubjectRequest, User
-from portal.requests_.services import _notify, _staff_url, controller_today
+from portal.requests_.services import controller_today, notify, staff_url
 
 WEEK = "7-days"
 LAST_DAY = "1-working-day"
@@ -73,7 +73,7 @@ def send_reminders(today: date | None = None) -> list[tuple[str, str]]:
         if reminder == OVERDUE:
             recipients += [a for a in admins if a.id != request.assignee_id]
         for recipient in recipients:
-            _notify(
+            notify(
                 request,
                 "staff_request_update",
                 to=recipient,
@@ -82,7 +82,7 @@ def send_reminders(today: date | None = None) -> list[tuple[str, str]]:
                     reference=request.reference,
                     due=request.due_on.strftime("%d.%m.%Y"),
                 ),
-                ticket_url=_staff_url(request),
+                ticket_url=staff_url(request),
                 update=MESSAGES[reminder],
             )
         audit.record("reminder.sent", request=request, reminder=reminder, due_on=request.due_on)

@@ -70,7 +70,7 @@ def compute_due_on(request: SubjectRequest, today: date) -> date:
 # Notifications ---------------------------------------------------------------------------------
 
 
-def _notify(request: SubjectRequest, template: str, *, to: User | str, subject, **context):
+def notify(request: SubjectRequest, template: str, *, to: User | str, subject, **context):
     """Queue an email about a request and put it on the ticket's record."""
     user = to if isinstance(to, User) else None
     address = to.email if isinstance(to, User) else to
@@ -93,11 +93,11 @@ def _notify(request: SubjectRequest, template: str, *, to: User | str, subject, 
     return message
 
 
-def _requester_url(request: SubjectRequest) -> str:
+def requester_url(request: SubjectRequest) -> str:
     return external_url("requests.show", request_id=request.id)
 
 
-def _staff_url(request: SubjectRequest) -> str:
+def staff_url(request: SubjectRequest) -> str:
     return external_url("staff.ticket", request_id=request.id)
 
 
@@ -164,7 +164,7 @@ def submit_request(
         due_on=request.due_on,
     )
     token = make_token(Purpose.CONFIRM_REQUEST, rid=request.id)
-    _notify(
+    notify(
         request,
         "request_confirm",
         to=requester,
@@ -213,7 +213,7 @@ def confirm_request(token: str) -> SubjectRequest:
         request.assignee = contact
         audit.record("request.assigned", request=request, assignee=[None, contact.email])
     notice = current_app.extensions["notice"]
-    _notify(
+    notify(
         request,
         "staff_new_request",
         to=contact or notice.contact_person.email,
@@ -222,15 +222,15 @@ def confirm_request(token: str) -> SubjectRequest:
             reference=request.reference,
             due=request.due_on.strftime("%d.%m.%Y"),
         ),
-        ticket_url=_staff_url(request),
+        ticket_url=staff_url(request),
     )
     # Acknowledging receipt with the response period is good practice (EDPB §57).
-    _notify(
+    notify(
         request,
         "request_received",
         to=request.requester,
         subject=_l("We received your request %(reference)s", reference=request.reference),
-        request_url=_requester_url(request),
+        request_url=requester_url(request),
     )
     return request
 
@@ -274,20 +274,20 @@ def withdraw(request: SubjectRequest, requester: User) -> None:
         public=True,
         status=[before, RequestStatus.WITHDRAWN],
     )
-    _notify(
+    notify(
         request,
         "request_withdrawn",
         to=requester,
         subject=_l("Your request %(reference)s is withdrawn", reference=request.reference),
-        request_url=_requester_url(request),
+        request_url=requester_url(request),
     )
     if before in ACTIVE and request.assignee is not None:
-        _notify(
+        notify(
             request,
             "staff_request_update",
             to=request.assignee,
             subject=_l("%(reference)s was withdrawn", reference=request.reference),
-            ticket_url=_staff_url(request),
+            ticket_url=staff_url(request),
             update=_l("The requester withdrew the request."),
         )
 
@@ -301,12 +301,12 @@ def requester_reply(request: SubjectRequest, requester: User, body: str) -> None
     if request.status is RequestStatus.WAITING:
         resume(request, requester)
     if request.assignee is not None:
-        _notify(
+        notify(
             request,
             "staff_request_update",
             to=request.assignee,
             subject=_l("New message on %(reference)s", reference=request.reference),
-            ticket_url=_staff_url(request),
+            ticket_url=staff_url(request),
             update=_l("The requester sent a message."),
         )
 
@@ -330,13 +330,13 @@ def reply(request: SubjectRequest, staff: User, body: str) -> None:
     _require_active(request)
     body = _required_text(body, _l("Write the reply."))
     audit.record("message.staff", actor=staff, request=request, public=True, body=body)
-    _notify(
+    notify(
         request,
         "request_message",
         to=request.requester,
         subject=_l("A reply on your request %(reference)s", reference=request.reference),
         body=body,
-        request_url=_requester_url(request),
+        request_url=requester_url(request),
     )
 
 
@@ -359,13 +359,13 @@ def ask_for_information(request: SubjectRequest, staff: User, body: str) -> None
         body=body,
         status=[RequestStatus.OPEN, RequestStatus.WAITING],
     )
-    _notify(
+    notify(
         request,
         "request_info_needed",
         to=request.requester,
         subject=_l("We need more information: %(reference)s", reference=request.reference),
         body=body,
-        request_url=_requester_url(request),
+        request_url=requester_url(request),
     )
 
 
@@ -427,13 +427,13 @@ def extend(request: SubjectRequest, staff: User, months: int, reason: str) -> No
         due_on=[before, request.due_on],
         period_months=months,
     )
-    _notify(
+    notify(
         request,
         "request_extended",
         to=request.requester,
         subject=_l("More time for your request %(reference)s", reference=request.reference),
         reason=reason,
-        request_url=_requester_url(request),
+        request_url=requester_url(request),
     )
 
 
@@ -448,12 +448,12 @@ def assign(request: SubjectRequest, staff: User, assignee: User) -> None:
         "request.assigned", actor=staff, request=request, assignee=[before, assignee.email]
     )
     if assignee.id != staff.id:
-        _notify(
+        notify(
             request,
             "staff_request_update",
             to=assignee,
             subject=_l("%(reference)s was assigned to you", reference=request.reference),
-            ticket_url=_staff_url(request),
+            ticket_url=staff_url(request),
             update=_l("The request was assigned to you."),
         )
 
@@ -481,7 +481,7 @@ def resolve(request: SubjectRequest, staff: User, outcome: Outcome, reasons: str
         status=[before, RequestStatus.CLOSED],
         outcome=outcome,
     )
-    _notify(
+    notify(
         request,
         "request_resolved",
         to=request.requester,
@@ -489,5 +489,5 @@ def resolve(request: SubjectRequest, staff: User, outcome: Outcome, reasons: str
         outcome=outcome.value,
         reasons=reasons,
         authority=current_app.extensions["notice"].supervisory_authority,
-        request_url=_requester_url(request),
+        request_url=requester_url(request),
     )
