@@ -151,7 +151,7 @@ def demo() -> None:
 def seed_command() -> None:
     """Make the privacy notice's contact person a staff user (and a demo admin)."""
     from portal.auth.passwords import hash_password
-    from portal.auth.services import find_user_by_email
+    from portal.auth.services import find_user_by_email, normalize_email
     from portal.models import Role, User, utcnow
 
     if current_app.config["ENV_NAME"] == "production":
@@ -172,7 +172,7 @@ def seed_command() -> None:
     for email, name, role in people:
         user = find_user_by_email(email)
         if user is None:
-            user = User(email=email.lower(), name=name, role=role, locale="fi")
+            user = User(email=normalize_email(email), name=name, role=role, locale="fi")
             db.session.add(user)
         user.password_hash = hash_password(password)
         user.email_confirmed_at = user.email_confirmed_at or utcnow()

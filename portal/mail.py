@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import secrets
 import smtplib
 import socket
 import ssl
@@ -201,7 +203,7 @@ def _claim(message_id: int, worker: str, now: datetime) -> bool:
 def deliver_due(worker: str | None = None, now: datetime | None = None) -> DeliveryReport:
     """Deliver every message that is due now; commits after each message."""
     config = current_app.config
-    worker = worker or f"{socket.gethostname()}:{id(object())}"
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     now = now or utcnow()
     report = DeliveryReport()
     due_ids = db.session.scalars(

@@ -71,14 +71,7 @@ def register(*, name: str, email: str, password: str, locale: str, notice_versio
     password_hash = hash_password(password)  # always, so both paths take the same time
     existing = find_user_by_email(email)
     if existing is not None:
-        queue_email(
-            "account_exists",
-            to=existing.email,
-            user=existing,
-            subject=_l("Someone tried to register with your email address"),
-            login_url=external_url("auth.login"),
-            reset_url=external_url("auth.forgot_password"),
-        )
+        _tell_owner_address_in_use(existing)
         audit.record("account.register_existing", subject=existing)
         return
     user = User(
@@ -95,6 +88,18 @@ def register(*, name: str, email: str, password: str, locale: str, notice_versio
     db.session.flush()
     audit.record("account.registered", actor=user, subject=user, notice_version=notice_version)
     send_confirmation(user)
+
+
+def _tell_owner_address_in_use(owner: User) -> None:
+    """Someone tried to use an address that has an account: tell its owner, not the visitor."""
+    queue_email(
+        "account_exists",
+        to=owner.email,
+        user=owner,
+        subject=_l("Someone tried to register with your email address"),
+        login_url=external_url("auth.login"),
+        reset_url=external_url("auth.forgot_password"),
+    )
 
 
 def send_confirmation(user: User, address: str | None = None) -> None:
@@ -274,19 +279,12 @@ def update_profile(user: User, *, name: str, email: str, locale: str) -> bool:
         changes["pending_email"] = [user.pending_email, email]
         user.pending_email = email
         email_pending = True
-        if find_user_by_email(email) is None:
+        other = find_user_by_email(email)
+        if other is None:
             send_confirmation(user, email)
         else:
             # Say nothing on the page about the other account; its owner gets told instead.
-            other = find_user_by_email(email)
-            queue_email(
-                "account_exists",
-                to=other.email,
-                user=other,
-                subject=_l("Someone tried to register with your email address"),
-                login_url=external_url("auth.login"),
-                reset_url=external_url("auth.forgot_password"),
-            )
+            _tell_owner_address_in_use(other)
     if changes:
         audit.record("account.profile_updated", actor=user, subject=user, **changes)
     return email_pending

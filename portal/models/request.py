@@ -5,15 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.base import Base, UTCDateTime, utcnow, value_enum
 from portal.models.user import User
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class RequestKind(enum.StrEnum):
@@ -50,9 +46,9 @@ class SubjectRequest(Base):
     # Human-readable, e.g. WP-2026-0042; set in the transaction that creates the request.
     reference: Mapped[str | None] = mapped_column(String(32), unique=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "request_kind"))
+    kind: Mapped[RequestKind] = mapped_column(value_enum(RequestKind, "request_kind"))
     status: Mapped[RequestStatus] = mapped_column(
-        _enum(RequestStatus, "request_status"), default=RequestStatus.UNCONFIRMED, index=True
+        value_enum(RequestStatus, "request_status"), default=RequestStatus.UNCONFIRMED, index=True
     )
     # What the person wrote: the request itself, and for an objection their particular
     # situation (notice §9, GDPR Art. 21(1)).
@@ -76,7 +72,7 @@ class SubjectRequest(Base):
     due_on: Mapped[date] = mapped_column(Date, index=True)
 
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "request_outcome"))
+    outcome: Mapped[Outcome | None] = mapped_column(value_enum(Outcome, "request_outcome"))
     outcome_reasons: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,10 +7,10 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.base import Base, UTCDateTime, utcnow, value_enum
 
 
 class Role(enum.StrEnum):
@@ -33,7 +33,7 @@ class User(UserMixin, Base):
     # None until an invited staff member sets a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e]),
+        value_enum(Role, "user_role"),
         default=Role.REQUESTER,
     )
     locale: Mapped[str] = mapped_column(String(8), default="fi")

@@ -12,7 +12,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import AuditEvent, Outcome, RequestKind, RequestStatus, SubjectRequest, User
+from portal.models import (
+    AuditEvent,
+    Outcome,
+    RequestKind,
+    RequestStatus,
+    Role,
+    SubjectRequest,
+    User,
+)
 from portal.requests_ import services
 from portal.requests_.kinds import KINDS
 from portal.requests_.lifecycle import ACTIVE, InvalidTransition, can
@@ -36,6 +44,16 @@ def staff_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _staff_members() -> list[User]:
+    return db.session.scalars(
+        select(User).where(User.role.in_([Role.STAFF, Role.ADMIN])).order_by(User.name)
+    ).all()
+
+
+def _assignee_choices() -> list[tuple[int, str]]:
+    return [(user.id, f"{user.name} <{user.email}>") for user in _staff_members()]
 
 
 def _queue(view_name: str):
@@ -80,9 +98,7 @@ def _queue(view_name: str):
         max_per_page=200,
         error_out=False,
     )
-    staff_users = db.session.scalars(
-        select(User).where(User.role.in_(["staff", "admin"])).order_by(User.name)
-    ).all()
+    staff_users = _staff_members()
     return render_template(
         "staff/queue.html",
         view_name=view_name,
@@ -148,12 +164,7 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         .order_by(SubjectRequest.received_at.desc())
     ).all()
     assign_form = forms.get("assign") or AssignForm(assignee=subject_request.assignee_id)
-    assign_form.assignee.choices = [
-        (user.id, f"{user.name} <{user.email}>")
-        for user in db.session.scalars(
-            select(User).where(User.role.in_(["staff", "admin"])).order_by(User.name)
-        )
-    ]
+    assign_form.assignee.choices = _assignee_choices()
     status = subject_request.status
     return render_template(
         "staff/ticket.html",
@@ -244,10 +255,7 @@ def _resume(subject_request: SubjectRequest):
 
 def _assign(subject_request: SubjectRequest):
     form = AssignForm()
-    form.assignee.choices = [
-        (user.id, user.name)
-        for user in db.session.scalars(select(User).where(User.role.in_(["staff", "admin"])))
-    ]
+    form.assignee.choices = _assignee_choices()
     if not form.validate_on_submit():
         return _render_ticket(subject_request, assign=form), 400
     assignee = db.session.get(User, form.assignee.data)
