@@ -1,0 +1,562 @@
+"""Default letter templates the contact person starts from when answering a request.
+
+Each letter exists in Finnish ("fi") and English ("en"). Staff may edit a letter in the
+portal; an edited letter is stored separately and replaces the default here, which never
+changes at run time.
+
+Placeholders are written ``{name}`` and are substituted by the renderer; only the names in
+``PLACEHOLDERS`` may be used, and braces appear nowhere else. ``{kept_records}`` and
+``{recipients}`` are ready-made bulleted lists, each placed on a line of its own.
+
+Where staff must write something before sending, the letter holds a visible marker,
+``[KIRJOITA TÄHÄN: …]`` in Finnish and ``[WRITE HERE: …]`` in English.
+
+Every letter starts with a salutation and ends with the same short closing (name of the
+contact person and of the controller). The letters deliberately leave out the right to
+lodge a complaint with the supervisory authority and to seek a judicial remedy
+(Art. 12(4)): the email layout appends that text to every refusal and partial completion,
+so it is worded, and kept up to date, in one place.
+
+The Finnish letters address the person in the polite plural verb forms ("Voitte",
+"pyyntönne") without the pronouns "te"/"teidän", in short plain-language sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LetterText:
+    key: str
+    action: str  # "reply", "ask", "extend" or "resolve"
+    outcome: str | None  # for action "resolve": "completed", "partially_completed", "refused"
+    kind: str | None  # the request kind the letter is meant for, or None for any kind
+    title: dict[str, str]  # {"fi": ..., "en": ...}: a short name shown to staff in a list
+    body: dict[str, str]  # {"fi": ..., "en": ...}: the letter text
+
+
+PLACEHOLDERS: dict[str, str] = {
+    "name": "The requester's name.",
+    "reference": "The request's reference, e.g. WP-2026-0042.",
+    "kind": "The name of the request type, in the letter's language.",
+    "received_on": "The date the request was received (d.m.yyyy).",
+    "due_on": "The current due date of the answer (d.m.yyyy).",
+    "controller": "The controller's name (WProd Oy).",
+    "contact_person": "The contact person's name.",
+    "contact_email": "The contact person's email address.",
+    "contact_phone": "The contact person's phone number.",
+    "kept_records": (
+        "A ready-made bulleted list of the records that must be kept after an erasure, "
+        "each with its legal ground and until when it is kept."
+    ),
+    "recipients": (
+        "A ready-made bulleted list of the recipients the data has been disclosed to "
+        "and who have been told of the rectification, erasure or restriction (GDPR Art. 19)."
+    ),
+}
+
+_SALUTATION = {"fi": "Hei {name},", "en": "Hello {name},"}
+_CLOSING = {
+    "fi": "Ystävällisin terveisin\n{contact_person}\n{controller}",
+    "en": "Best regards,\n{contact_person}\n{controller}",
+}
+# Ask letters: the clock stops while the controller waits for a justified answer (Art. 12(6);
+# EDPB Guidelines 01/2022 §159), and the person should know how to answer.
+_SUSPENDED = {
+    "fi": (
+        "Pyynnön määräaika on keskeytetty, kunnes saamme vastauksenne. "
+        "Voitte vastata portaalissa pyynnön sivulla."
+    ),
+    "en": (
+        "The time limit for answering is suspended until we receive your reply. "
+        "You can reply on the request's page in the portal."
+    ),
+}
+_QUESTIONS = {
+    "fi": (
+        "Jos haluatte kysyä jotain, voitte vastata portaalissa pyynnön sivulla "
+        "tai ottaa yhteyttä: {contact_email}, puh. {contact_phone}."
+    ),
+    "en": (
+        "If you have any questions, you can reply on the request's page in the portal "
+        "or contact us: {contact_email}, tel. {contact_phone}."
+    ),
+}
+
+
+def _letter(language: str, *paragraphs: str) -> str:
+    """A whole letter: salutation, paragraphs separated by blank lines, closing."""
+    return "\n\n".join((_SALUTATION[language], *paragraphs, _CLOSING[language]))
+
+
+def _fi(*paragraphs: str) -> str:
+    return _letter("fi", *paragraphs)
+
+
+def _en(*paragraphs: str) -> str:
+    return _letter("en", *paragraphs)
+
+
+LETTERS: tuple[LetterText, ...] = (
+    LetterText(
+        key="reply.general",
+        action="reply",
+        outcome=None,
+        kind=None,
+        title={"fi": "Yleinen vastaus", "en": "General reply"},
+        body={
+            "fi": _fi(
+                "Kiitos pyynnöstänne {reference} ({kind}), jonka saimme {received_on}.",
+                "[KIRJOITA TÄHÄN: vastaus tai tieto siitä, miten pyynnön käsittely etenee]",
+                "Vastaamme pyyntöön viimeistään {due_on}.",
+                _QUESTIONS["fi"],
+            ),
+            "en": _en(
+                "Thank you for your request {reference} ({kind}), which we received on "
+                "{received_on}.",
+                "[WRITE HERE: your reply, or how the handling of the request is progressing]",
+                "We will answer the request by {due_on} at the latest.",
+                _QUESTIONS["en"],
+            ),
+        },
+    ),
+    LetterText(
+        key="ask.identity",
+        action="ask",
+        outcome=None,
+        kind=None,
+        title={"fi": "Henkilöllisyyden varmistaminen", "en": "Confirming identity"},
+        body={
+            "fi": _fi(
+                "Olemme saaneet pyyntönne {reference} ({kind}). Annamme ja muutamme tietoja "
+                "vain sille, jota ne koskevat. Siksi meidän on ensin varmistettava "
+                "henkilöllisyytenne. Tarvitsemme siihen seuraavat tiedot:",
+                "[KIRJOITA TÄHÄN: vain ne tiedot, joita henkilöllisyyden varmistaminen vaatii, "
+                "esimerkiksi asiakasnumero tai jonkin laskun numero]",
+                "Emme tarvitse muita tietoja. Käytämme näitä tietoja vain henkilöllisyyden "
+                "varmistamiseen.",
+                _SUSPENDED["fi"],
+            ),
+            "en": _en(
+                "We have received your request {reference} ({kind}). We only give out or "
+                "change data for the person it concerns. We therefore first need to confirm "
+                "your identity. For that, we need the following information:",
+                "[WRITE HERE: only the information needed to confirm identity, for example "
+                "the customer number or the number of an invoice]",
+                "We do not need anything else. We use this information only to confirm "
+                "your identity.",
+                _SUSPENDED["en"],
+            ),
+        },
+    ),
+    LetterText(
+        key="ask.scope",
+        action="ask",
+        outcome=None,
+        kind=None,
+        title={"fi": "Pyynnön tarkentaminen", "en": "Clarifying the request"},
+        body={
+            "fi": _fi(
+                "Kiitos pyynnöstänne {reference} ({kind}). Jotta voimme käsitellä sen oikein, "
+                "tarvitsemme tarkennusta siihen, mitä pyyntö koskee.",
+                "[KIRJOITA TÄHÄN: mikä pyynnössä on epäselvää]",
+                "Kertokaa, mitä tietoja tai mitä palveluitamme pyyntö koskee, esimerkiksi "
+                "laskutustietoja, hosting-palvelun käyttäjätietoja tai uutiskirjettä.",
+                _SUSPENDED["fi"],
+            ),
+            "en": _en(
+                "Thank you for your request {reference} ({kind}). To handle it correctly, "
+                "we need you to clarify what the request covers.",
+                "[WRITE HERE: what is unclear in the request]",
+                "Please tell us which data or which of our services the request concerns, "
+                "for example billing data, hosting user data or the newsletter.",
+                _SUSPENDED["en"],
+            ),
+        },
+    ),
+    LetterText(
+        key="extend.complexity",
+        action="extend",
+        outcome=None,
+        kind=None,
+        title={"fi": "Vastausajan jatkaminen", "en": "Extending the time limit"},
+        body={
+            "fi": _fi(
+                "Käsittelemme pyyntöänne {reference} ({kind}), jonka saimme {received_on}. "
+                "Emme pysty vastaamaan siihen kuukauden kuluessa, joten jatkamme vastausaikaa. "
+                "Vastaamme viimeistään {due_on}.",
+                "Tarvitsemme lisäaikaa, koska [KIRJOITA TÄHÄN: syy, esimerkiksi pyynnön "
+                "laajuus, tietojen hajautuminen useaan järjestelmään tai samanaikaisten "
+                "pyyntöjen suuri määrä].",
+                "Tietosuoja-asetus sallii vastausajan jatkamisen enintään kahdella kuukaudella, "
+                "kun se on tarpeen pyyntöjen monimutkaisuuden tai määrän vuoksi "
+                "(12 artiklan 3 kohta). Vastaamme heti, kun pyyntö on käsitelty.",
+            ),
+            "en": _en(
+                "We are handling your request {reference} ({kind}), which we received on "
+                "{received_on}. We cannot answer it within one month, so we are extending "
+                "the time limit. We will answer by {due_on} at the latest.",
+                "We need more time because [WRITE HERE: the reason, for example the scope of "
+                "the request, data spread over several systems or a large number of requests "
+                "at the same time].",
+                "The GDPR allows the time limit to be extended by up to two months where "
+                "needed because of the complexity or number of requests (Article 12(3)). "
+                "We will answer as soon as the request has been handled.",
+            ),
+        },
+    ),
+    # --- Completed, one letter per kind of request -------------------------------------------
+    LetterText(
+        key="resolve.completed.access",
+        action="resolve",
+        outcome="completed",
+        kind="access",
+        title={"fi": "Tarkastus tehty", "en": "Access given"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}).",
+                # Art. 15(1)(a)-(h) and 15(3): the copy and the information go together.
+                "Kopio henkilötiedoistanne ja tietosuoja-asetuksen 15 artiklan mukaiset tiedot "
+                "ovat ladattavissa portaalissa pyynnön sivulla, kun olette kirjautunut sisään. "
+                "Tiedoissa kerrotaan muun muassa, mihin tietoja käytetään, mistä ne on saatu, "
+                "kenelle niitä luovutetaan ja kuinka kauan niitä säilytetään.",
+                "Ensimmäinen kopio on maksuton. Jos huomaatte tiedoissa virheen, voitte pyytää "
+                "sen korjaamista portaalissa.",
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}).",
+                "A copy of your personal data and the information required by Article 15 of "
+                "the GDPR can be downloaded on the request's page in the portal when you are "
+                "logged in. The information tells you, among other things, what the data is "
+                "used for, where it comes from, to whom it is disclosed and how long it is kept.",
+                "The first copy is free of charge. If you find a mistake in the data, you can "
+                "ask us to correct it in the portal.",
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.completed.rectification",
+        action="resolve",
+        outcome="completed",
+        kind="rectification",
+        title={"fi": "Tiedot korjattu", "en": "Data corrected"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja korjanneet tietonne "
+                "pyyntönne mukaisesti.",
+                # Art. 19: each recipient is told of the rectification.
+                "Olemme ilmoittaneet korjauksesta seuraaville tahoille, joille tietojanne "
+                "on luovutettu:\n{recipients}",
+                _QUESTIONS["fi"],
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}) and corrected your data "
+                "as you asked.",
+                "We have informed the following recipients, to whom your data has been "
+                "disclosed, of the correction:\n{recipients}",
+                _QUESTIONS["en"],
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.completed.erasure",
+        action="resolve",
+        outcome="completed",
+        kind="erasure",
+        title={"fi": "Tiedot poistettu", "en": "Data erased"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja poistaneet henkilötietonne.",
+                # Art. 17(3)(b): the Accounting Act outlives the erasure for billing records.
+                "Laki velvoittaa meidät säilyttämään seuraavat tiedot vielä jonkin aikaa. "
+                "Luettelossa on kunkin tiedon säilyttämisen peruste ja se, kuinka kauan "
+                "tietoa säilytetään:\n{kept_records}",
+                "Käytämme näitä tietoja vain tähän tarkoitukseen ja poistamme ne, kun "
+                "säilytysaika päättyy.",
+                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojanne "
+                "on luovutettu:\n{recipients}",
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}) and erased your personal data.",
+                "The law requires us to keep the following records for some time. The list "
+                "shows why each record is kept and until when:\n{kept_records}",
+                "We use these records only for that purpose and delete them when the "
+                "retention period ends.",
+                "We have informed the following recipients, to whom your data has been "
+                "disclosed, of the erasure:\n{recipients}",
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.completed.restriction",
+        action="resolve",
+        outcome="completed",
+        kind="restriction",
+        title={"fi": "Käsittely rajoitettu", "en": "Processing restricted"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja rajoittaneet "
+                "henkilötietojenne käsittelyä.",
+                # Art. 18(2)-(3).
+                "Säilytämme tietoja, mutta muuten käsittelemme niitä vain suostumuksellanne "
+                "tai tietosuoja-asetuksen 18 artiklan 2 kohdassa mainituissa tilanteissa. "
+                "Ilmoitamme etukäteen, ennen kuin poistamme rajoituksen.",
+                "Olemme ilmoittaneet rajoituksesta seuraaville tahoille, joille tietojanne "
+                "on luovutettu:\n{recipients}",
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}) and restricted the "
+                "processing of your personal data.",
+                "We keep storing the data, but otherwise process it only with your consent "
+                "or in the situations listed in Article 18(2) of the GDPR. We will tell you "
+                "before we lift the restriction.",
+                "We have informed the following recipients, to whom your data has been "
+                "disclosed, of the restriction:\n{recipients}",
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.completed.objection",
+        action="resolve",
+        outcome="completed",
+        kind="objection",
+        title={"fi": "Vastustettu käsittely lopetettu", "en": "Objected processing stopped"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}). Olemme lopettaneet sen "
+                "henkilötietojenne käsittelyn, jota vastustitte (tietosuoja-asetuksen "
+                "21 artiklan 1 kohta).",
+                # Art. 21(1) covers processing on legitimate interests, not contract or law.
+                "Vastustamisoikeus koskee käsittelyä, joka perustuu oikeutettuun etuumme. "
+                "Käsittelemme edelleen tietoja, joita tarvitsemme sopimuksen mukaisten "
+                "palveluiden toimittamiseen ja lakisääteisten velvoitteidemme, kuten "
+                "kirjanpidon, hoitamiseen.",
+                _QUESTIONS["fi"],
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}). We have stopped the "
+                "processing of your personal data that you objected to (Article 21(1) of "
+                "the GDPR).",
+                "The right to object covers processing based on our legitimate interests. "
+                "We still process the data we need to provide the services under our "
+                "contract and to meet our legal obligations, such as accounting.",
+                _QUESTIONS["en"],
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.completed.marketing_objection",
+        action="resolve",
+        outcome="completed",
+        kind="marketing_objection",
+        title={"fi": "Suoramarkkinointi lopetettu", "en": "Direct marketing stopped"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}). Olemme lopettaneet "
+                "suoramarkkinoinnin. Ette saa meiltä enää markkinointiviestejä ettekä "
+                "uutiskirjettämme.",
+                # Art. 21(3): the ban must outlive the account, so the address is kept.
+                "Jotta kielto pysyy voimassa, olemme lisänneet sähköpostiosoitteenne "
+                "estolistalle. Säilytämme osoitetta estolistalla vain tätä tarkoitusta varten. "
+                "Kielto on voimassa myös, jos käyttäjätilinne myöhemmin poistetaan.",
+                "Laskut ja palvelun käytön kannalta välttämättömät tiedotteet lähetämme "
+                "edelleen, jos asiakkuutenne on voimassa.",
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}). We have stopped direct "
+                "marketing to you. You will no longer receive marketing messages or our "
+                "newsletter from us.",
+                "To keep the ban in effect, we have added your email address to a suppression "
+                "list. We keep the address on that list for this purpose only. The ban stays "
+                "in effect even if your account is later erased.",
+                "We will still send invoices and notices necessary for using the service "
+                "while you remain a customer.",
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.completed.consent_withdrawal",
+        action="resolve",
+        outcome="completed",
+        kind="consent_withdrawal",
+        title={"fi": "Suostumus peruttu", "en": "Consent withdrawn"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}). Olemme kirjanneet "
+                "suostumuksenne peruuttamisen ja lopettaneet käsittelyn, joka perustui "
+                "tähän suostumukseen.",
+                "Peruuttaminen ei vaikuta siihen, että ennen peruuttamista tehty käsittely "
+                "oli lainmukaista (tietosuoja-asetuksen 7 artiklan 3 kohta). Voitte antaa "
+                "suostumuksen uudelleen milloin tahansa.",
+                _QUESTIONS["fi"],
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}). We have recorded the "
+                "withdrawal of your consent and stopped the processing that was based on it.",
+                "The withdrawal does not affect the lawfulness of processing carried out "
+                "before it (Article 7(3) of the GDPR). You can give your consent again at "
+                "any time.",
+                _QUESTIONS["en"],
+            ),
+        },
+    ),
+    # --- Partially completed -------------------------------------------------------------------
+    LetterText(
+        key="resolve.partially_completed.erasure",
+        action="resolve",
+        outcome="partially_completed",
+        kind="erasure",
+        title={"fi": "Tiedot poistettu osittain", "en": "Data erased in part"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja poistaneet ne "
+                "henkilötietonne, jotka voidaan poistaa.",
+                # Art. 17(3)(b) with the Accounting Act (1336/1997) ch. 2 §10.
+                "Seuraavia tietoja emme voi vielä poistaa, koska laki velvoittaa meidät "
+                "säilyttämään ne (tietosuoja-asetuksen 17 artiklan 3 kohdan b alakohta ja "
+                "kirjanpitolaki):\n{kept_records}",
+                "Olemme rajoittaneet näiden tietojen käsittelyä. Säilytämme niitä vain "
+                "lakisääteistä tarkoitusta varten emmekä käytä niitä muuhun. Poistamme ne, "
+                "kun säilytysaika päättyy.",
+                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojanne "
+                "on luovutettu:\n{recipients}",
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}) and erased the personal "
+                "data that may be erased.",
+                "We cannot yet erase the following records, because the law requires us to "
+                "keep them (Article 17(3)(b) of the GDPR and the Finnish Accounting "
+                "Act):\n{kept_records}",
+                "We have restricted the processing of these records. We keep them only for "
+                "that legal purpose and use them for nothing else. We delete them when the "
+                "retention period ends.",
+                "We have informed the following recipients, to whom your data has been "
+                "disclosed, of the erasure:\n{recipients}",
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.partially_completed.general",
+        action="resolve",
+        outcome="partially_completed",
+        kind=None,
+        title={"fi": "Osittain toteutettu", "en": "Carried out in part"},
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}). Pystyimme toteuttamaan "
+                "pyynnön vain osittain.",
+                "Toteutimme seuraavat asiat:\n[KIRJOITA TÄHÄN: mitä tehtiin]",
+                "Emme toteuttaneet seuraavia asioita:\n[KIRJOITA TÄHÄN: mitä jäi tekemättä]",
+                "Syy:\n[KIRJOITA TÄHÄN: miksi osaa pyynnöstä ei toteutettu ja millä perusteella]",
+                _QUESTIONS["fi"],
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}). We could carry out the "
+                "request only in part.",
+                "What we did:\n[WRITE HERE: what was done]",
+                "What we did not do:\n[WRITE HERE: what was not done]",
+                "Why:\n[WRITE HERE: why part of the request was not carried out, and on what "
+                "grounds]",
+                _QUESTIONS["en"],
+            ),
+        },
+    ),
+    # --- Refused -------------------------------------------------------------------------------
+    LetterText(
+        key="resolve.refused.unfounded",
+        action="resolve",
+        outcome="refused",
+        kind=None,
+        title={
+            "fi": "Hylätty: ilmeisen perusteeton tai kohtuuton",
+            "en": "Refused: manifestly unfounded or excessive",
+        },
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}). Emme toteuta pyyntöä, "
+                "koska se on ilmeisen perusteeton tai kohtuuton (tietosuoja-asetuksen "
+                "12 artiklan 5 kohta).",
+                # Art. 12(5): the controller must be able to demonstrate it.
+                "Perustelut:\n[KIRJOITA TÄHÄN: miksi pyyntö on ilmeisen perusteeton tai "
+                "kohtuuton, esimerkiksi samaa asiaa koskevien aiempien pyyntöjen määrä ja "
+                "ajankohdat]",
+                _QUESTIONS["fi"],
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}). We will not carry out "
+                "the request, because it is manifestly unfounded or excessive (Article 12(5) "
+                "of the GDPR).",
+                "Our reasons:\n[WRITE HERE: why the request is manifestly unfounded or "
+                "excessive, for example the number and dates of earlier requests about the "
+                "same matter]",
+                _QUESTIONS["en"],
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.refused.identity",
+        action="resolve",
+        outcome="refused",
+        kind=None,
+        title={
+            "fi": "Hylätty: henkilöllisyyttä ei voitu varmistaa",
+            "en": "Refused: identity not confirmed",
+        },
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}). Emme voi toteuttaa "
+                "pyyntöä, koska emme pystyneet varmistamaan henkilöllisyyttänne.",
+                # Art. 11(2), 12(2): without identification the rights cannot be exercised.
+                "Annamme ja muutamme tietoja vain silloin, kun voimme varmistaa, että ne "
+                "koskevat pyynnön tekijää (tietosuoja-asetuksen 11 artiklan 2 kohta ja "
+                "12 artiklan 2 kohta).",
+                "Voitte tehdä portaalissa uuden pyynnön milloin tahansa. Liittäkää siihen "
+                "tiedot, joilla henkilöllisyytenne voidaan varmistaa, esimerkiksi ne tiedot, "
+                "joita pyysimme.",
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}). We cannot carry out the "
+                "request, because we could not confirm your identity.",
+                "We only give out or change data when we can confirm that it concerns the "
+                "person making the request (Articles 11(2) and 12(2) of the GDPR).",
+                "You can submit a new request in the portal at any time. Please include the "
+                "information that allows us to confirm your identity, for example the "
+                "information we asked you for.",
+            ),
+        },
+    ),
+    LetterText(
+        key="resolve.refused.objection",
+        action="resolve",
+        outcome="refused",
+        kind="objection",
+        title={
+            "fi": "Hylätty: käsittelyyn on painava syy",
+            "en": "Refused: compelling legitimate grounds",
+        },
+        body={
+            "fi": _fi(
+                "Olemme käsitelleet pyyntönne {reference} ({kind}). Arvioimme sen ottaen "
+                "huomioon erityisen tilanteenne, josta kerroitte.",
+                # Art. 21(1): the controller must demonstrate the compelling grounds.
+                "Emme lopeta käsittelyä, koska siihen on huomattavan tärkeä ja perusteltu syy, "
+                "joka syrjäyttää etunne, oikeutenne ja vapautenne (tietosuoja-asetuksen "
+                "21 artiklan 1 kohta).",
+                "Perusteet:\n[KIRJOITA TÄHÄN: mikä käsittely jatkuu, mihin se perustuu ja "
+                "miksi syy painaa enemmän kuin henkilön kertoma tilanne]",
+                _QUESTIONS["fi"],
+            ),
+            "en": _en(
+                "We have handled your request {reference} ({kind}) and assessed it in the "
+                "light of the particular situation you described.",
+                "We will not stop the processing, because there are compelling legitimate "
+                "grounds for it which override your interests, rights and freedoms "
+                "(Article 21(1) of the GDPR).",
+                "The grounds:\n[WRITE HERE: which processing continues, what it is based on "
+                "and why those grounds outweigh the situation the person described]",
+                _QUESTIONS["en"],
+            ),
+        },
+    ),
+)

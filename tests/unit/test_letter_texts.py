@@ -1,0 +1,256 @@
+"""The default letter templates: complete, bilingual, well-formed and within the legal rules."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.models import Outcome, RequestKind
+from portal.requests_.letter_texts import LETTERS, PLACEHOLDERS, LetterText
+
+LANGUAGES = ("fi", "en")
+ACTIONS = {"reply", "ask", "extend", "resolve"}
+OUTCOMES = {"completed", "partially_completed", "refused"}
+KINDS = {
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "objection",
+    "marketing_objection",
+    "consent_withdrawal",
+}
+REQUIRED_KEYS = {
+    "reply.general",
+    "ask.identity",
+    "ask.scope",
+    "extend.complexity",
+    *(f"resolve.completed.{kind}" for kind in KINDS),
+    "resolve.partially_completed.erasure",
+    "resolve.partially_completed.general",
+    "resolve.refused.unfounded",
+    "resolve.refused.identity",
+    "resolve.refused.objection",
+}
+# Art. 19: recipients are told of a rectification, erasure or restriction.
+ART_19_KEYS = {
+    "resolve.completed.rectification",
+    "resolve.completed.erasure",
+    "resolve.completed.restriction",
+    "resolve.partially_completed.erasure",
+}
+# Letters that cannot be sent without the staff writing something in them.
+FILL_IN_KEYS = {
+    "reply.general",
+    "extend.complexity",
+    "ask.identity",
+    "ask.scope",
+    "resolve.partially_completed.general",
+    "resolve.refused.unfounded",
+    "resolve.refused.objection",
+}
+MARKERS = {"fi": "[KIRJOITA TÄHÄN:", "en": "[WRITE HERE:"}
+CLOSINGS = {
+    "fi": "Ystävällisin terveisin\n{contact_person}\n{controller}",
+    "en": "Best regards,\n{contact_person}\n{controller}",
+}
+# The email layout appends the supervisory authority and the judicial remedy (Art. 12(4));
+# a letter that repeats them would say it twice, and perhaps differently.
+REMEDY_WORDS = re.compile(
+    r"tietosuojavaltuutet|valvontaviranomai|tuomioistui|hallinto-oikeu|muutoksenhaku|tietosuoja\.fi"
+    r"|supervisory authority|ombudsman|judicial|\bcourts?\b|\bcomplain",
+    re.IGNORECASE,
+)
+# The Finnish letters use the polite plural verb forms, never "sinä", and no pronoun "te".
+INFORMAL_OR_PRONOUN = re.compile(
+    r"\b(sinä|sinun|sinua|sinulla|sinulle|sinut|voit|te|teidän|teille|teitä|teillä|teiltä)\b",
+    re.IGNORECASE,
+)
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+BY_KEY = {letter.key: letter for letter in LETTERS}
+TEXTS = [
+    pytest.param(letter, language, id=f"{letter.key}-{language}")
+    for letter in LETTERS
+    for language in LANGUAGES
+]
+
+
+def placeholder_problems(text: str) -> list[str]:
+    """What is wrong with the placeholders of a text; empty when nothing is."""
+    problems = [
+        f"unknown placeholder {{{name}}}"
+        for name in PLACEHOLDER.findall(text)
+        if name not in PLACEHOLDERS
+    ]
+    rest = PLACEHOLDER.sub("", text)
+    if "{" in rest or "}" in rest:
+        problems.append("unbalanced or nested braces")
+    return problems
+
+
+def placeholders_in(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hei {nimi},", "{name", "name}", "{{name}}", "{ name }", "{0}", "{name!r}", "{}"],
+)
+def test_placeholder_check_catches_mistakes(text):
+    assert placeholder_problems(text)
+
+
+def test_placeholder_check_accepts_known_names():
+    assert placeholder_problems("Hei {name}, pyyntö {reference} ({kind}).") == []
+
+
+def test_keys_are_unique():
+    keys = [letter.key for letter in LETTERS]
+    assert len(keys) == len(set(keys))
+
+
+def test_all_required_letters_exist():
+    assert REQUIRED_KEYS - set(BY_KEY) == set()
+
+
+def test_kinds_match_the_model():
+    assert {kind.value for kind in RequestKind} == KINDS
+    assert {outcome.value for outcome in Outcome} == OUTCOMES
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+def test_action_outcome_and_kind_are_allowed(letter: LetterText):
+    assert letter.action in ACTIONS
+    if letter.action == "resolve":
+        assert letter.outcome in OUTCOMES
+        assert letter.key.startswith(f"resolve.{letter.outcome}.")
+    else:
+        assert letter.outcome is None
+        assert letter.key.startswith(f"{letter.action}.")
+    assert letter.kind is None or letter.kind in KINDS
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+def test_title_and_body_in_both_languages(letter: LetterText):
+    for field in (letter.title, letter.body):
+        assert set(field) == set(LANGUAGES)
+        assert all(isinstance(text, str) and text.strip() for text in field.values())
+
+
+@pytest.mark.parametrize(("letter", "language"), TEXTS)
+def test_placeholders_are_known_and_braces_balanced(letter: LetterText, language: str):
+    assert placeholder_problems(letter.title[language]) == []
+    assert placeholder_problems(letter.body[language]) == []
+    # The renderer may well be str.format_map; every body must survive it.
+    rendered = letter.body[language].format_map(dict.fromkeys(PLACEHOLDERS, "x"))
+    assert "{" not in rendered and "}" not in rendered
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+def test_both_languages_use_the_same_placeholders(letter: LetterText):
+    assert placeholders_in(letter.body["fi"]) == placeholders_in(letter.body["en"])
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_kind_has_a_completion_letter(kind):
+    letter = BY_KEY[f"resolve.completed.{kind}"]
+    assert (letter.action, letter.outcome, letter.kind) == ("resolve", "completed", kind)
+
+
+def test_erasure_letters_list_the_kept_records():
+    erasure_letters = [letter for letter in LETTERS if letter.kind == "erasure"]
+    assert {letter.key for letter in erasure_letters} >= {
+        "resolve.completed.erasure",
+        "resolve.partially_completed.erasure",
+    }
+    for letter in erasure_letters:
+        for language in LANGUAGES:
+            assert "{kept_records}" in letter.body[language], (letter.key, language)
+
+
+@pytest.mark.parametrize("key", sorted(ART_19_KEYS))
+def test_rectification_erasure_and_restriction_letters_name_the_recipients(key):
+    for language in LANGUAGES:
+        assert "{recipients}" in BY_KEY[key].body[language], language
+
+
+def test_only_erasure_letters_use_kept_records_and_only_art_19_letters_recipients():
+    for letter in LETTERS:
+        body = " ".join(letter.body.values())
+        if letter.kind != "erasure":
+            assert "{kept_records}" not in body, letter.key
+        if letter.key not in ART_19_KEYS:
+            assert "{recipients}" not in body, letter.key
+
+
+@pytest.mark.parametrize(("letter", "language"), TEXTS)
+def test_no_letter_mentions_the_supervisory_authority_or_courts(letter, language):
+    text = letter.title[language] + "\n" + letter.body[language]
+    assert REMEDY_WORDS.search(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Voitte tehdä valituksen Tietosuojavaltuutetun toimistolle.",
+        "Voitte hakea muutosta hallinto-oikeudelta tai tuomioistuimelta.",
+        "You may lodge a complaint with the supervisory authority.",
+        "You may also go to court.",
+    ],
+)
+def test_remedy_check_catches_remedy_wording(text):
+    assert REMEDY_WORDS.search(text)
+
+
+@pytest.mark.parametrize("text", ["Voit vastata portaalissa.", "Teidän tietonne", "Sinulla on"])
+def test_address_check_catches_other_forms_of_address(text):
+    assert INFORMAL_OR_PRONOUN.search(text)
+
+
+@pytest.mark.parametrize(("letter", "language"), TEXTS)
+def test_letters_start_with_the_name_and_end_with_the_closing(letter, language):
+    body = letter.body[language]
+    assert body.splitlines()[0].startswith(("Hei {name}", "Hello {name}"))
+    assert body.endswith(CLOSINGS[language])
+    assert body.count(CLOSINGS[language]) == 1
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+def test_staff_markers_are_closed_and_match_across_languages(letter: LetterText):
+    counts = {}
+    for language, marker in MARKERS.items():
+        body = letter.body[language]
+        counts[language] = body.count(marker)
+        # Each marker says what to write and is closed before the next one opens.
+        closed = re.findall(re.escape(marker) + r" [^\[\]{}]+\]", body)
+        assert len(closed) == counts[language], (letter.key, language)
+        other = MARKERS["en" if language == "fi" else "fi"]
+        assert other not in body, (letter.key, language)
+    assert counts["fi"] == counts["en"]
+    assert (counts["fi"] > 0) == (letter.key in FILL_IN_KEYS)
+
+
+@pytest.mark.parametrize("key", ["ask.identity", "ask.scope"])
+def test_ask_letters_say_the_deadline_is_suspended_and_where_to_reply(key):
+    body = BY_KEY[key].body
+    assert "määräaika on keskeytetty" in body["fi"]
+    assert "pyynnön sivulla" in body["fi"]
+    assert "suspended" in body["en"]
+    assert "request's page" in body["en"]
+
+
+def test_extension_gives_the_new_due_date():
+    for language in LANGUAGES:
+        assert "{due_on}" in BY_KEY["extend.complexity"].body[language]
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+def test_finnish_letters_address_the_person_consistently(letter: LetterText):
+    assert INFORMAL_OR_PRONOUN.search(letter.body["fi"]) is None
+
+
+@pytest.mark.parametrize(("letter", "language"), TEXTS)
+def test_letters_are_short(letter, language):
+    assert 35 <= len(letter.body[language].split()) <= 170
