@@ -104,7 +104,18 @@ class Config:
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
 
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # Attachments: evidence, a data copy. Stored outside the web root and served only to the
+    # requester (logged in) and staff.
+    UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+    ATTACHMENT_MAX_FILES = _env_int("ATTACHMENT_MAX_FILES", 5)
+    ATTACHMENT_TYPES = (
+        _env("ATTACHMENT_TYPES", "pdf,png,jpg,jpeg,txt,csv,json,zip,docx,xlsx,odt,ods") or ""
+    ).split(",")
+    # A whole form with its files; larger posts get the 413 page.
+    MAX_CONTENT_LENGTH = _env_int(
+        "MAX_CONTENT_LENGTH", ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024
+    )
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

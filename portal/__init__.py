@@ -117,6 +117,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_notice() -> dict:
+        from portal.files import limit_mb
         from portal.i18n import current_language
         from portal.requests_.kinds import KINDS, OUTCOME_NAMES, STATUS_NAMES
 
@@ -127,6 +128,11 @@ def register_template_helpers(app: Flask) -> None:
             "notice": app.extensions["notice"],
             "lang": current_language(),
             "languages": app.config["LANGUAGES"],
+            "upload_limits": {
+                "count": app.config["ATTACHMENT_MAX_FILES"],
+                "mb": limit_mb(),
+                "types": ", ".join(app.config["ATTACHMENT_TYPES"]),
+            },
         }
 
 

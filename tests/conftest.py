@@ -151,9 +151,13 @@ def mailbox(smtp_sink):
 
 
 @pytest.fixture
-def app_settings(db_backend, smtp_sink) -> dict:
+def app_settings(db_backend, smtp_sink, tmp_path) -> dict:
     """Settings for this test's app; a test may change them before asking for ``app``."""
-    return {"SQLALCHEMY_DATABASE_URI": db_backend, "MAIL_PORT": smtp_sink.port}
+    return {
+        "SQLALCHEMY_DATABASE_URI": db_backend,
+        "MAIL_PORT": smtp_sink.port,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.files import UploadError, check_uploads
 from portal.models import RequestKind
 
 TEXT_LIMIT = 10_000
@@ -16,6 +18,18 @@ TEXT_LIMIT = 10_000
 
 def _text_length():
     return Length(max=TEXT_LIMIT, message=_l("Shorten the text to at most 10,000 characters."))
+
+
+def _acceptable_files(form, field) -> None:
+    # Checked before anything is stored, so a refused file leaves nothing behind.
+    try:
+        check_uploads(field.data)
+    except UploadError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def files_field(label=None) -> MultipleFileField:
+    return MultipleFileField(label or _l("Attachments (optional)"), validators=[_acceptable_files])
 
 
 class SubjectRequestForm(FlaskForm):
@@ -35,6 +49,7 @@ class SubjectRequestForm(FlaskForm):
         _l("Business ID, if you act as a company's contact person (optional)"),
         validators=[Optional(), Length(max=32, message=_l("At most 32 characters."))],
     )
+    evidence = files_field(_l("Documents that show the right data (optional)"))
     # Sent back with the form: the same form submitted twice makes one request.
     submission_key = HiddenField(validators=[DataRequired()])
 
@@ -70,3 +85,4 @@ class MessageForm(FlaskForm):
         _l("Message"),
         validators=[DataRequired(message=_l("Write a message.")), _text_length()],
     )
+    files = files_field()

@@ -17,6 +17,8 @@ class KindInfo:
     what_happens: object
     description_label: object
     description_required: bool = True
+    # Whether the form takes files as evidence (a correction: proof of the right data).
+    accepts_evidence: bool = False
 
 
 KINDS: dict[RequestKind, KindInfo] = {
@@ -41,6 +43,7 @@ KINDS: dict[RequestKind, KindInfo] = {
             "(GDPR Art. 16). Tell us which data is wrong and what it should be."
         ),
         _l("Which data is wrong, and what should it be?"),
+        accepts_evidence=True,
     ),
     RequestKind.ERASURE: KindInfo(
         RequestKind.ERASURE,

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit
+from portal import audit, files
 from portal.auth.services import check_unused, spend_token
 from portal.deadlines import (
     due_date,
@@ -93,6 +93,29 @@ def notify(request: SubjectRequest, template: str, *, to: User | str, subject, *
     return message
 
 
+def _record_with_files(
+    action: str,
+    uploads,
+    *,
+    actor: User,
+    request: SubjectRequest,
+    public: bool,
+    body: str | None = None,
+    **details,
+):
+    """Append an event together with the files that came with it (stored first, so the event
+    can name them by checksum)."""
+    try:
+        stored = files.store(uploads, request=request, uploader=actor, public=public)
+    except files.UploadError as exc:
+        raise RequestError(str(exc)) from None
+    if stored:
+        details["attachments"] = files.describe(stored)
+    event = audit.record(action, actor=actor, request=request, public=public, body=body, **details)
+    files.attach_to(event, stored)
+    return event, stored
+
+
 def requester_url(request: SubjectRequest) -> str:
     return external_url("requests.show", request_id=request.id)
 
@@ -114,6 +137,7 @@ def submit_request(
     customer_number: str | None = None,
     username: str | None = None,
     business_id: str | None = None,
+    evidence=None,
 ) -> SubjectRequest:
     """Store a request and email its confirmation link. The clock starts now (LEGAL.md)."""
     if not requester.is_confirmed:
@@ -155,8 +179,10 @@ def submit_request(
         f"{current_app.config['REQUEST_REFERENCE_PREFIX']}-{_local(received_at).year}-"
         f"{request.id:04d}"
     )
-    audit.record(
+    _record_with_files(
         "request.submitted",
+        # Evidence for a correction (GDPR Art. 16); other rights need no documents.
+        evidence if KINDS[kind].accepts_evidence else None,
         actor=requester,
         request=request,
         public=True,
@@ -292,12 +318,14 @@ def withdraw(request: SubjectRequest, requester: User) -> None:
         )
 
 
-def requester_reply(request: SubjectRequest, requester: User, body: str) -> None:
+def requester_reply(request: SubjectRequest, requester: User, body: str, uploads=None) -> None:
     """A message from the requester; when staff were waiting for it, the clock runs again."""
     if request.status not in ACTIVE:
         raise RequestError(_l("This request is no longer open for messages."))
     body = _required_text(body, _l("Write a message."))
-    audit.record("message.requester", actor=requester, request=request, public=True, body=body)
+    _record_with_files(
+        "message.requester", uploads, actor=requester, request=request, public=True, body=body
+    )
     if request.status is RequestStatus.WAITING:
         resume(request, requester)
     if request.assignee is not None:
@@ -326,23 +354,27 @@ def _require_active(request: SubjectRequest) -> None:
         raise RequestError(_l("This request is not open, so this cannot be done any more."))
 
 
-def reply(request: SubjectRequest, staff: User, body: str) -> None:
+def reply(request: SubjectRequest, staff: User, body: str, uploads=None) -> None:
     _require_active(request)
     body = _required_text(body, _l("Write the reply."))
-    audit.record("message.staff", actor=staff, request=request, public=True, body=body)
+    _event, stored = _record_with_files(
+        "message.staff", uploads, actor=staff, request=request, public=True, body=body
+    )
     notify(
         request,
         "request_message",
         to=request.requester,
         subject=_l("A reply on your request %(reference)s", reference=request.reference),
         body=body,
+        # Files are never emailed: they wait on the request's page behind the login.
+        attachments=[a.filename for a in stored],
         request_url=requester_url(request),
     )
 
 
-def add_note(request: SubjectRequest, staff: User, body: str) -> None:
+def add_note(request: SubjectRequest, staff: User, body: str, uploads=None) -> None:
     body = _required_text(body, _l("Write the note."))
-    audit.record("note", actor=staff, request=request, public=False, body=body)
+    _record_with_files("note", uploads, actor=staff, request=request, public=False, body=body)
 
 
 def ask_for_information(request: SubjectRequest, staff: User, body: str) -> None:
@@ -458,7 +490,9 @@ def assign(request: SubjectRequest, staff: User, assignee: User) -> None:
         )
 
 
-def resolve(request: SubjectRequest, staff: User, outcome: Outcome, reasons: str) -> None:
+def resolve(
+    request: SubjectRequest, staff: User, outcome: Outcome, reasons: str, uploads=None
+) -> None:
     """Close with an outcome. A refusal, whole or partial, needs reasons (GDPR Art. 12(4))."""
     before = request.status
     check_transition(before, RequestStatus.CLOSED)
@@ -472,8 +506,9 @@ def resolve(request: SubjectRequest, staff: User, outcome: Outcome, reasons: str
     request.outcome = outcome
     request.outcome_reasons = reasons or None
     request.closed_at = utcnow()
-    audit.record(
+    _event, stored = _record_with_files(
         "request.resolved",
+        uploads,
         actor=staff,
         request=request,
         public=True,
@@ -488,6 +523,7 @@ def resolve(request: SubjectRequest, staff: User, outcome: Outcome, reasons: str
         subject=_l("Answer to your request %(reference)s", reference=request.reference),
         outcome=outcome.value,
         reasons=reasons,
+        attachments=[a.filename for a in stored],
         authority=current_app.extensions["notice"].supervisory_authority,
         request_url=requester_url(request),
     )

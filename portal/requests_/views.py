@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal import files
 from portal.auth.forms import ConfirmForm
 from portal.extensions import db
-from portal.models import AuditEvent, RequestKind, SubjectRequest
+from portal.models import Attachment, AuditEvent, RequestKind, SubjectRequest
 from portal.requests_ import services
 from portal.requests_.forms import MessageForm, SubjectRequestForm
 from portal.requests_.kinds import KINDS
@@ -84,6 +85,7 @@ def new(kind: str):
                 customer_number=form.customer_number.data,
                 username=form.username.data,
                 business_id=form.business_id.data,
+                evidence=form.evidence.data,
             )
         except services.RequestError as exc:
             db.session.rollback()
@@ -133,10 +135,7 @@ def confirm(token: str):
     )
 
 
-@bp.route("/<int:request_id>")
-@login_required
-def show(request_id: int):
-    subject_request = own_request(request_id)
+def _render_show(subject_request: SubjectRequest, message_form: MessageForm | None = None):
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.request_id == subject_request.id, AuditEvent.public.is_(True))
@@ -147,11 +146,18 @@ def show(request_id: int):
         subject_request=subject_request,
         info=KINDS[subject_request.kind],
         events=events,
-        message_form=MessageForm(),
+        attachments=files.by_event(subject_request, public_only=True),
+        message_form=message_form or MessageForm(),
         withdraw_form=ConfirmForm(),
         active=subject_request.status in ACTIVE,
         just_sent=request.args.get("sent") == "1",
     )
+
+
+@bp.route("/<int:request_id>")
+@login_required
+def show(request_id: int):
+    return _render_show(own_request(request_id))
 
 
 @bp.post("/<int:request_id>/reply")
@@ -159,19 +165,29 @@ def show(request_id: int):
 def reply(request_id: int):
     subject_request = own_request(request_id)
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            services.requester_reply(subject_request, current_user, form.body.data)
-        except services.RequestError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Your message was sent."), "success")
-    else:
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "error")
+    if not form.validate_on_submit():
+        # Shown again with what was written, and the reason next to the field.
+        return _render_show(subject_request, form), 400
+    try:
+        services.requester_reply(subject_request, current_user, form.body.data, form.files.data)
+    except services.RequestError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_show(subject_request, form), 409
+    db.session.commit()
+    flash(_("Your message was sent."), "success")
     return redirect(url_for("requests.show", request_id=subject_request.id))
+
+
+@bp.route("/<int:request_id>/files/<int:attachment_id>")
+@login_required
+def download(request_id: int, attachment_id: int):
+    """The requester's own files and what staff sent them; internal files are never found."""
+    subject_request = own_request(request_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.request_id != subject_request.id or not attachment.public:
+        abort(404)
+    return files.serve(attachment, current_user._get_current_object())
 
 
 @bp.post("/<int:request_id>/withdraw")

@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.requests_.forms import TEXT_LIMIT
+from portal.requests_.forms import TEXT_LIMIT, files_field
 from portal.requests_.kinds import OUTCOME_NAMES
 
 
@@ -24,10 +24,12 @@ def _text(label, message):
 
 class ReplyForm(FlaskForm):
     body = _text(_l("Reply to the requester"), _l("Write the reply."))
+    files = files_field(_l("Files for the requester (optional)"))
 
 
 class NoteForm(FlaskForm):
     body = _text(_l("Internal note (not shown to the requester)"), _l("Write the note."))
+    files = files_field(_l("Internal files (optional)"))
 
 
 class AskForm(FlaskForm):
@@ -57,6 +59,7 @@ class ResolveForm(FlaskForm):
         validators=[InputRequired(message=_l("Choose the outcome."))],
     )
     reasons = TextAreaField(
-        _l("Reasons (required when refusing, wholly or in part)"),
+        _l("Letter to the requester (required when refusing, wholly or in part)"),
         validators=[Optional(), Length(max=TEXT_LIMIT)],
     )
+    files = files_field(_l("Files for the requester, e.g. a copy of the data (optional)"))

@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from portal import files
 from portal.extensions import db
 from portal.models import (
+    Attachment,
     AuditEvent,
     Outcome,
     RequestKind,
@@ -171,6 +173,7 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         subject_request=subject_request,
         info=KINDS[subject_request.kind],
         events=events,
+        attachments=files.by_event(subject_request, public_only=False),
         actors=actors,
         earlier=earlier,
         today=services.controller_today(),
@@ -186,10 +189,25 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
     )
 
 
+@bp.route("/requests/<int:request_id>/files/<int:attachment_id>")
+@staff_required
+def download(request_id: int, attachment_id: int):
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.request_id != request_id:
+        abort(404)
+    return files.serve(attachment, current_user._get_current_object())
+
+
 # Each action: its form, and the service call it makes. CSRFProtect checks every POST first.
 ACTIONS = {
-    "reply": (ReplyForm, lambda r, f: services.reply(r, current_user, f.body.data)),
-    "note": (NoteForm, lambda r, f: services.add_note(r, current_user, f.body.data)),
+    "reply": (
+        ReplyForm,
+        lambda r, f: services.reply(r, current_user, f.body.data, f.files.data),
+    ),
+    "note": (
+        NoteForm,
+        lambda r, f: services.add_note(r, current_user, f.body.data, f.files.data),
+    ),
     "ask": (AskForm, lambda r, f: services.ask_for_information(r, current_user, f.body.data)),
     "extend": (
         ExtendForm,
@@ -197,7 +215,9 @@ ACTIONS = {
     ),
     "resolve": (
         ResolveForm,
-        lambda r, f: services.resolve(r, current_user, Outcome(f.outcome.data), f.reasons.data),
+        lambda r, f: services.resolve(
+            r, current_user, Outcome(f.outcome.data), f.reasons.data, f.files.data
+        ),
     ),
 }
 

@@ -12,22 +12,10 @@ from portal.models import (
     AuditEvent,
     RequestKind,
     RequestStatus,
-    Role,
     SubjectRequest,
     utcnow,
 )
 from tests.conftest import csrf_token, link_in, path_of, submit, text_of
-
-
-@pytest.fixture
-def contact(make_user):
-    """The contact person the notice names, as a staff user."""
-    return make_user(
-        email="ville@wprod.fi",
-        name="Ville Kärpijoki",
-        role=Role.STAFF,
-        password="ville ville ville",
-    )
 
 
 @pytest.fixture

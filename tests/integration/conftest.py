@@ -1,0 +1,66 @@
+"""Fixtures for the request and ticket tests: the contact person, requests made as the web
+layer makes them, a signed-in staff client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from portal.models import RequestKind, Role, utcnow
+from tests.conftest import submit
+
+STAFF_PASSWORD = "ville ville ville"
+
+
+@pytest.fixture
+def contact(make_user):
+    return make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+
+
+@pytest.fixture
+def make_request(app, make_user):
+    """A confirmed (or not) request made through the services, as the web layer makes it."""
+    from portal.extensions import db
+    from portal.models import User
+    from portal.requests_ import services
+    from portal.tokens import Purpose, make_token
+
+    counter = iter(range(10_000))
+
+    def make(requester=None, kind=RequestKind.ERASURE, *, confirmed=True, received_days_ago=0):
+        n = next(counter)
+        requester = requester or make_user(email=f"henkilo{n}@example.fi", name=f"Henkilö {n}")
+        with app.test_request_context():
+            user = db.session.get(User, requester.id)
+            subject_request = services.submit_request(
+                user, kind, submission_key=f"key-{n}-{requester.id}", description="Tiedot pois."
+            )
+            if received_days_ago:
+                subject_request.received_at = utcnow() - timedelta(days=received_days_ago)
+                subject_request.due_on = services.compute_due_on(
+                    subject_request, services.controller_today()
+                )
+            db.session.commit()
+            if confirmed:
+                services.confirm_request(
+                    make_token(Purpose.CONFIRM_REQUEST, rid=subject_request.id)
+                )
+                db.session.commit()
+            return subject_request.id
+
+    return make
+
+
+@pytest.fixture
+def staff_client(client, contact, login):
+    login("ville@wprod.fi", STAFF_PASSWORD)
+    return client
+
+
+def ticket(client, request_id, action, data):
+    return submit(
+        client, f"/staff/requests/{request_id}/{action}", data, page=f"/staff/requests/{request_id}"
+    )
