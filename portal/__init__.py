@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
     from portal.requests_.views import bp as requests_bp
+    from portal.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
     from portal.staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)

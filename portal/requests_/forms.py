@@ -28,8 +28,10 @@ def _acceptable_files(form, field) -> None:
         raise ValidationError(str(exc)) from None
 
 
-def files_field(label=None) -> MultipleFileField:
-    return MultipleFileField(label or _l("Attachments (optional)"), validators=[_acceptable_files])
+def files_field(label=None, id: str | None = None) -> MultipleFileField:
+    return MultipleFileField(
+        label or _l("Attachments (optional)"), id=id, validators=[_acceptable_files]
+    )
 
 
 class SubjectRequestForm(FlaskForm):

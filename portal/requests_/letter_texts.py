@@ -11,8 +11,10 @@ Placeholders are written ``{name}`` and are substituted by the renderer; only th
 Where staff must write something before sending, the letter holds a visible marker,
 ``[KIRJOITA TÄHÄN: …]`` in Finnish and ``[WRITE HERE: …]`` in English.
 
-Every letter starts with a salutation and ends with the same short closing (name of the
-contact person and of the controller). The letters deliberately leave out the right to
+A letter is the body of a message: the email and the request's page add the salutation
+and the closing (the contact person and the controller), and the email to a person asked for
+information says that the clock is suspended and where to reply. The letters deliberately
+leave out the right to
 lodge a complaint with the supervisory authority and to seek a judicial remedy
 (Art. 12(4)): the email layout appends that text to every refusal and partial completion,
 so it is worded, and kept up to date, in one place.
@@ -56,23 +58,6 @@ PLACEHOLDERS: dict[str, str] = {
     ),
 }
 
-_SALUTATION = {"fi": "Hei {name},", "en": "Hello {name},"}
-_CLOSING = {
-    "fi": "Ystävällisin terveisin\n{contact_person}\n{controller}",
-    "en": "Best regards,\n{contact_person}\n{controller}",
-}
-# Ask letters: the clock stops while the controller waits for a justified answer (Art. 12(6);
-# EDPB Guidelines 01/2022 §159), and the person should know how to answer.
-_SUSPENDED = {
-    "fi": (
-        "Pyynnön määräaika on keskeytetty, kunnes saamme vastauksenne. "
-        "Voitte vastata portaalissa pyynnön sivulla."
-    ),
-    "en": (
-        "The time limit for answering is suspended until we receive your reply. "
-        "You can reply on the request's page in the portal."
-    ),
-}
 _QUESTIONS = {
     "fi": (
         "Jos haluatte kysyä jotain, voitte vastata portaalissa pyynnön sivulla "
@@ -86,8 +71,8 @@ _QUESTIONS = {
 
 
 def _letter(language: str, *paragraphs: str) -> str:
-    """A whole letter: salutation, paragraphs separated by blank lines, closing."""
-    return "\n\n".join((_SALUTATION[language], *paragraphs, _CLOSING[language]))
+    """A letter's body: paragraphs separated by blank lines."""
+    return "\n\n".join(paragraphs)
 
 
 def _fi(*paragraphs: str) -> str:
@@ -136,7 +121,6 @@ LETTERS: tuple[LetterText, ...] = (
                 "esimerkiksi asiakasnumero tai jonkin laskun numero]",
                 "Emme tarvitse muita tietoja. Käytämme näitä tietoja vain henkilöllisyyden "
                 "varmistamiseen.",
-                _SUSPENDED["fi"],
             ),
             "en": _en(
                 "We have received your request {reference} ({kind}). We only give out or "
@@ -146,7 +130,6 @@ LETTERS: tuple[LetterText, ...] = (
                 "the customer number or the number of an invoice]",
                 "We do not need anything else. We use this information only to confirm "
                 "your identity.",
-                _SUSPENDED["en"],
             ),
         },
     ),
@@ -163,7 +146,6 @@ LETTERS: tuple[LetterText, ...] = (
                 "[KIRJOITA TÄHÄN: mikä pyynnössä on epäselvää]",
                 "Kertokaa, mitä tietoja tai mitä palveluitamme pyyntö koskee, esimerkiksi "
                 "laskutustietoja, hosting-palvelun käyttäjätietoja tai uutiskirjettä.",
-                _SUSPENDED["fi"],
             ),
             "en": _en(
                 "Thank you for your request {reference} ({kind}). To handle it correctly, "
@@ -171,7 +153,6 @@ LETTERS: tuple[LetterText, ...] = (
                 "[WRITE HERE: what is unclear in the request]",
                 "Please tell us which data or which of our services the request concerns, "
                 "for example billing data, hosting user data or the newsletter.",
-                _SUSPENDED["en"],
             ),
         },
     ),

@@ -281,6 +281,14 @@ def lapse_unconfirmed(now: datetime | None = None) -> list[SubjectRequest]:
             public=True,
             status=[RequestStatus.UNCONFIRMED, RequestStatus.LAPSED],
         )
+        notify(
+            request,
+            "request_lapsed",
+            to=request.requester,
+            subject=_l("Your request %(reference)s was not confirmed", reference=request.reference),
+            new_request_url=external_url("requests.choose"),
+            request_url=requester_url(request),
+        )
     return lapsed
 
 

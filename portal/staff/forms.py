@@ -12,9 +12,12 @@ from portal.requests_.forms import TEXT_LIMIT, files_field
 from portal.requests_.kinds import OUTCOME_NAMES
 
 
-def _text(label, message):
+# The ticket page holds several of these forms at once: each field gets its own HTML id (the
+# name stays), so every label points at its own field.
+def _text(label, message, id: str):
     return TextAreaField(
         label,
+        id=id,
         validators=[
             DataRequired(message=message),
             Length(max=TEXT_LIMIT, message=_l("Shorten the text to at most 10,000 characters.")),
@@ -23,17 +26,21 @@ def _text(label, message):
 
 
 class ReplyForm(FlaskForm):
-    body = _text(_l("Reply to the requester"), _l("Write the reply."))
-    files = files_field(_l("Files for the requester (optional)"))
+    body = _text(_l("Reply to the requester"), _l("Write the reply."), "reply-body")
+    files = files_field(_l("Files for the requester (optional)"), "reply-files")
 
 
 class NoteForm(FlaskForm):
-    body = _text(_l("Internal note (not shown to the requester)"), _l("Write the note."))
-    files = files_field(_l("Internal files (optional)"))
+    body = _text(
+        _l("Internal note (not shown to the requester)"), _l("Write the note."), "note-body"
+    )
+    files = files_field(_l("Internal files (optional)"), "note-files")
 
 
 class AskForm(FlaskForm):
-    body = _text(_l("What information do you need?"), _l("Say what information you need."))
+    body = _text(
+        _l("What information do you need?"), _l("Say what information you need."), "ask-body"
+    )
 
 
 class ExtendForm(FlaskForm):
@@ -45,7 +52,11 @@ class ExtendForm(FlaskForm):
         ],
         validators=[InputRequired()],
     )
-    reason = _text(_l("Reasons (sent to the requester)"), _l("Give the reasons for the extension."))
+    reason = _text(
+        _l("Reasons (sent to the requester)"),
+        _l("Give the reasons for the extension."),
+        "extend-reason",
+    )
 
 
 class AssignForm(FlaskForm):
@@ -60,6 +71,13 @@ class ResolveForm(FlaskForm):
     )
     reasons = TextAreaField(
         _l("Letter to the requester (required when refusing, wholly or in part)"),
+        id="resolve-reasons",
         validators=[Optional(), Length(max=TEXT_LIMIT)],
     )
-    files = files_field(_l("Files for the requester, e.g. a copy of the data (optional)"))
+    files = files_field(
+        _l("Files for the requester, e.g. a copy of the data (optional)"), "resolve-files"
+    )
+
+
+class LetterForm(FlaskForm):
+    body = _text(_l("Letter"), _l("Write the letter."), "letter-body")

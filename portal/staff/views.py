@@ -23,7 +23,7 @@ from portal.models import (
     SubjectRequest,
     User,
 )
-from portal.requests_ import services
+from portal.requests_ import letters, services
 from portal.requests_.kinds import KINDS
 from portal.requests_.lifecycle import ACTIVE, InvalidTransition, can
 from portal.staff.forms import AskForm, AssignForm, ExtendForm, NoteForm, ReplyForm, ResolveForm
@@ -165,6 +165,7 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         )
         .order_by(SubjectRequest.received_at.desc())
     ).all()
+    forms = {**_letter_forms(subject_request), **forms}
     assign_form = forms.get("assign") or AssignForm(assignee=subject_request.assignee_id)
     assign_form.assignee.choices = _assignee_choices()
     status = subject_request.status
@@ -186,7 +187,28 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         extend_form=forms.get("extend") or ExtendForm(),
         assign_form=assign_form,
         resolve_form=forms.get("resolve") or ResolveForm(),
+        letter_choices={
+            action: letters.for_action(action, subject_request)
+            for action in ("reply", "ask", "extend", "resolve")
+        },
+        letter_language=letters.letter_language(subject_request),
     )
+
+
+def _letter_forms(subject_request: SubjectRequest) -> dict:
+    """A letter chosen on the ticket page (``?letter=key``) fills in its form, for editing."""
+    key = request.args.get("letter", "")
+    letter = letters.BY_KEY.get(key)
+    if letter is None or letter not in letters.for_action(letter.action, subject_request):
+        return {}
+    text = letters.render(key, subject_request)
+    if letter.action == "reply":
+        return {"reply": ReplyForm(body=text)}
+    if letter.action == "ask":
+        return {"ask": AskForm(body=text)}
+    if letter.action == "extend":
+        return {"extend": ExtendForm(reason=text)}
+    return {"resolve": ResolveForm(outcome=letter.outcome, reasons=text)}
 
 
 @bp.route("/requests/<int:request_id>/files/<int:attachment_id>")

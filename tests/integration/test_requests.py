@@ -129,9 +129,14 @@ def test_unconfirmed_request_lapses_and_stays_out_of_the_queue(
     db.session.refresh(subject_request)
     assert subject_request.status is RequestStatus.LAPSED
 
-    app.config["REQUEST_CONFIRM_MAX_AGE"] = -1
     deliver()
-    link = path_of(link_in(mailbox.to("maija@example.fi")[0], "/requests/confirm/"))
+    confirmation, lapsed = mailbox.to("maija@example.fi")
+    # The person learns that nothing was done and how to start again.
+    assert subject_request.reference in lapsed["Subject"]
+    assert "ei vahvistettu" in text_of(lapsed)
+    assert "/requests/new" in text_of(lapsed)
+    app.config["REQUEST_CONFIRM_MAX_AGE"] = -1
+    link = path_of(link_in(confirmation, "/requests/confirm/"))
     assert client.get(link).status_code == 410
 
     submit(client, "/logout", page="/")

@@ -51,10 +51,6 @@ FILL_IN_KEYS = {
     "resolve.refused.objection",
 }
 MARKERS = {"fi": "[KIRJOITA TÄHÄN:", "en": "[WRITE HERE:"}
-CLOSINGS = {
-    "fi": "Ystävällisin terveisin\n{contact_person}\n{controller}",
-    "en": "Best regards,\n{contact_person}\n{controller}",
-}
 # The email layout appends the supervisory authority and the judicial remedy (Art. 12(4));
 # a letter that repeats them would say it twice, and perhaps differently.
 REMEDY_WORDS = re.compile(
@@ -210,11 +206,11 @@ def test_address_check_catches_other_forms_of_address(text):
 
 
 @pytest.mark.parametrize(("letter", "language"), TEXTS)
-def test_letters_start_with_the_name_and_end_with_the_closing(letter, language):
+def test_letters_leave_the_salutation_and_closing_to_the_email(letter, language):
     body = letter.body[language]
-    assert body.splitlines()[0].startswith(("Hei {name}", "Hello {name}"))
-    assert body.endswith(CLOSINGS[language])
-    assert body.count(CLOSINGS[language]) == 1
+    assert not body.startswith(("Hei", "Hello"))
+    assert "terveisin" not in body and "regards" not in body
+    assert "{contact_person}\n{controller}" not in body
 
 
 @pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
@@ -232,15 +228,6 @@ def test_staff_markers_are_closed_and_match_across_languages(letter: LetterText)
     assert (counts["fi"] > 0) == (letter.key in FILL_IN_KEYS)
 
 
-@pytest.mark.parametrize("key", ["ask.identity", "ask.scope"])
-def test_ask_letters_say_the_deadline_is_suspended_and_where_to_reply(key):
-    body = BY_KEY[key].body
-    assert "määräaika on keskeytetty" in body["fi"]
-    assert "pyynnön sivulla" in body["fi"]
-    assert "suspended" in body["en"]
-    assert "request's page" in body["en"]
-
-
 def test_extension_gives_the_new_due_date():
     for language in LANGUAGES:
         assert "{due_on}" in BY_KEY["extend.complexity"].body[language]
@@ -253,4 +240,4 @@ def test_finnish_letters_address_the_person_consistently(letter: LetterText):
 
 @pytest.mark.parametrize(("letter", "language"), TEXTS)
 def test_letters_are_short(letter, language):
-    assert 35 <= len(letter.body[language].split()) <= 170
+    assert 15 <= len(letter.body[language].split()) <= 170
