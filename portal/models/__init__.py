@@ -6,28 +6,36 @@ from portal.models.base import Base, utcnow
 from portal.models.letter import LetterOverride
 from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.request import (
+    AccessPackage,
+    Channel,
     Outcome,
+    RecipientNotice,
     RequestKind,
     RequestPause,
     RequestStatus,
     SubjectRequest,
 )
+from portal.models.suppression import SuppressionEntry
 from portal.models.token import UsedToken
 from portal.models.user import Role, User
 
 __all__ = [
+    "AccessPackage",
     "Attachment",
     "AuditEvent",
     "Base",
+    "Channel",
     "LetterOverride",
     "OutboxMessage",
     "OutboxStatus",
     "Outcome",
+    "RecipientNotice",
     "RequestKind",
     "RequestPause",
     "RequestStatus",
     "Role",
     "SubjectRequest",
+    "SuppressionEntry",
     "UsedToken",
     "User",
     "utcnow",

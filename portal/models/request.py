@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow, value_enum
@@ -37,6 +37,15 @@ class Outcome(enum.StrEnum):
     COMPLETED = "completed"
     PARTIALLY_COMPLETED = "partially_completed"
     REFUSED = "refused"
+
+
+class Channel(enum.StrEnum):
+    """How the request reached the controller (notice §10: in writing or in person)."""
+
+    PORTAL = "portal"
+    LETTER = "letter"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
 
 
 class SubjectRequest(Base):
@@ -75,10 +84,20 @@ class SubjectRequest(Base):
     outcome: Mapped[Outcome | None] = mapped_column(value_enum(Outcome, "request_outcome"))
     outcome_reasons: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Manual intake: the channel, how identity was checked, and who registered it.
+    channel: Mapped[Channel] = mapped_column(
+        value_enum(Channel, "request_channel"), default=Channel.PORTAL, server_default="portal"
+    )
+    identity_check: Mapped[str | None] = mapped_column(Text)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Set when the retention period after closure ended and the record was anonymised
+    # (GDPR Art. 5(1)(e)).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     pauses: Mapped[list[RequestPause]] = relationship(
         back_populates="request", order_by="RequestPause.asked_at"
@@ -100,3 +119,43 @@ class RequestPause(Base):
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     request: Mapped[SubjectRequest] = relationship(back_populates="pauses")
+
+
+class RecipientNotice(Base):
+    """GDPR Art. 19: for each recipient, when it was told of a rectification, erasure or
+    restriction, or why telling it was impossible or disproportionate."""
+
+    __tablename__ = "recipient_notice"
+    __table_args__ = (
+        UniqueConstraint("request_id", "recipient_key", name="uq_recipient_notice_request"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_request.id"), index=True)
+    # A recipient's key in the notice data.
+    recipient_key: Mapped[str] = mapped_column(String(64))
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    not_notified_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AccessPackage(Base):
+    """The answer to an access request (GDPR Art. 15): a ZIP staff generate, preview and
+    release; the requester downloads it while it is available."""
+
+    __tablename__ = "access_package"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_request.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    request: Mapped[SubjectRequest] = relationship()

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow, value_enum
@@ -27,8 +27,9 @@ class User(UserMixin, Base):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased, so one address is one account whatever its spelling.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Stored lower-cased, so one address is one account whatever its spelling. None for a person
+    # whose request came by letter without an address, and for an erased account's stub.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     # None until an invited staff member sets a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -46,6 +47,12 @@ class User(UserMixin, Base):
     # Changing it signs out every other session (after a password change or reset).
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The newsletter (notice §4): the marketing the portal itself controls (GDPR Art. 21(2)).
+    newsletter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Processing restricted (GDPR Art. 18): stored only, no marketing; staff see a banner.
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the account was erased and only a stub remains for records that must be kept.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

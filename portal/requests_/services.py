@@ -71,9 +71,15 @@ def compute_due_on(request: SubjectRequest, today: date) -> date:
 
 
 def notify(request: SubjectRequest, template: str, *, to: User | str, subject, **context):
-    """Queue an email about a request and put it on the ticket's record."""
+    """Queue an email about a request and put it on the ticket's record.
+
+    A person with no address (a request that came by letter) gets no email; the ticket records
+    that the contact person must send the message another way."""
     user = to if isinstance(to, User) else None
     address = to.email if isinstance(to, User) else to
+    if not address:
+        audit.record("email.not_sent", request=request, template=template, reason="no-address")
+        return None
     message = queue_email(
         template,
         to=address,
