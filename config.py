@@ -104,6 +104,9 @@ class Config:
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
 
+    # Keys the suppression list's address hashes (GDPR Art. 21(3)). Set it in production: without
+    # it a key is derived from SECRET_KEY, and rotating SECRET_KEY would then orphan the list.
+    SUPPRESSION_KEY = _env("SUPPRESSION_KEY")
     # Attachments: evidence, a data copy. Stored outside the web root and served only to the
     # requester (logged in) and staff.
     UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
@@ -112,6 +115,9 @@ class Config:
     ATTACHMENT_TYPES = (
         _env("ATTACHMENT_TYPES", "pdf,png,jpg,jpeg,txt,csv,json,zip,docx,xlsx,odt,ods") or ""
     ).split(",")
+    # The answer to an access request (GDPR Art. 15) waits on the requester's page, behind the
+    # login, for this many days after staff release it; then it is no longer served.
+    ACCESS_PACKAGE_DAYS = _env_int("ACCESS_PACKAGE_DAYS", 30)
     # A whole form with its files; larger posts get the 413 page.
     MAX_CONTENT_LENGTH = _env_int(
         "MAX_CONTENT_LENGTH", ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024

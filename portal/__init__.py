@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.main.views import bp as main_bp
     from portal.requests_.views import bp as requests_bp
     from portal.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
+    from portal.staff import suppression as _staff_suppression  # noqa: F401 - the same
     from portal.staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)

@@ -133,6 +133,14 @@ def staff_url(request: SubjectRequest) -> str:
 # Submission and confirmation -------------------------------------------------------------------
 
 
+def reference_for(request: SubjectRequest) -> str:
+    """The human-readable reference, e.g. WP-2026-0042: the year of receipt and the row's id."""
+    return (
+        f"{current_app.config['REQUEST_REFERENCE_PREFIX']}-{_local(request.received_at).year}-"
+        f"{request.id:04d}"
+    )
+
+
 def submit_request(
     requester: User,
     kind: RequestKind,
@@ -181,10 +189,7 @@ def submit_request(
     except IntegrityError:
         db.session.rollback()
         raise RequestError(_l("This form was already used. Open the form again.")) from None
-    request.reference = (
-        f"{current_app.config['REQUEST_REFERENCE_PREFIX']}-{_local(received_at).year}-"
-        f"{request.id:04d}"
-    )
+    request.reference = reference_for(request)
     _record_with_files(
         "request.submitted",
         # Evidence for a correction (GDPR Art. 16); other rights need no documents.
@@ -239,6 +244,10 @@ def confirm_request(token: str) -> SubjectRequest:
         public=True,
         status=[RequestStatus.UNCONFIRMED, RequestStatus.OPEN],
     )
+    # Marketing objections and consent withdrawals act at once (GDPR Art. 21(3), 7(3)).
+    from portal.requests_.rights import apply_on_confirmation  # rights builds on this module
+
+    apply_on_confirmation(request)
     # Every request goes to the contact person named in the notice (§2, §10).
     contact = contact_person_user()
     if contact is not None:
@@ -505,7 +514,12 @@ def assign(request: SubjectRequest, staff: User, assignee: User) -> None:
 
 
 def resolve(
-    request: SubjectRequest, staff: User, outcome: Outcome, reasons: str, uploads=None
+    request: SubjectRequest,
+    staff: User,
+    outcome: Outcome,
+    reasons: str,
+    uploads=None,
+    **letter_context,
 ) -> None:
     """Close with an outcome. A refusal, whole or partial, needs reasons (GDPR Art. 12(4))."""
     before = request.status
@@ -538,6 +552,7 @@ def resolve(
         outcome=outcome.value,
         reasons=reasons,
         attachments=[a.filename for a in stored],
+        **letter_context,
         authority=current_app.extensions["notice"].supervisory_authority,
         request_url=requester_url(request),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -76,6 +76,19 @@ class ResolveForm(FlaskForm):
     )
     files = files_field(
         _l("Files for the requester, e.g. a copy of the data (optional)"), "resolve-files"
+    )
+    # GDPR Art. 19, second sentence: the person is told the recipients when they ask.
+    tell_recipients = BooleanField(
+        _l("The requester asked to be told who the recipients are (GDPR Art. 19)")
+    )
+    external_done = BooleanField(_l("The newsletter tool and other external systems are updated"))
+
+
+class LiftRestrictionForm(FlaskForm):
+    reason = _text(
+        _l("Why the restriction is lifted (sent to the person first)"),
+        _l("Say why the restriction is lifted: the person is told."),
+        "lift-reason",
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,10 +23,18 @@ from portal.models import (
     SubjectRequest,
     User,
 )
-from portal.requests_ import letters, services
+from portal.requests_ import letters, rights, services
 from portal.requests_.kinds import KINDS
 from portal.requests_.lifecycle import ACTIVE, InvalidTransition, can
-from portal.staff.forms import AskForm, AssignForm, ExtendForm, NoteForm, ReplyForm, ResolveForm
+from portal.staff.forms import (
+    AskForm,
+    AssignForm,
+    ExtendForm,
+    LiftRestrictionForm,
+    NoteForm,
+    ReplyForm,
+    ResolveForm,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -187,6 +195,10 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         extend_form=forms.get("extend") or ExtendForm(),
         assign_form=assign_form,
         resolve_form=forms.get("resolve") or ResolveForm(),
+        lift_form=forms.get("lift-restriction") or LiftRestrictionForm(),
+        art19=subject_request.kind in rights.ART_19_KINDS,
+        marketing=subject_request.kind in rights.MARKETING_KINDS,
+        suppressed=rights.is_suppressed(subject_request.requester.email),
         letter_choices={
             action: letters.for_action(action, subject_request)
             for action in ("reply", "ask", "extend", "resolve")
@@ -237,9 +249,18 @@ ACTIONS = {
     ),
     "resolve": (
         ResolveForm,
-        lambda r, f: services.resolve(
-            r, current_user, Outcome(f.outcome.data), f.reasons.data, f.files.data
+        lambda r, f: rights.resolve(
+            r,
+            current_user,
+            Outcome(f.outcome.data),
+            f.reasons.data,
+            f.files.data,
+            _completion(f),
         ),
+    ),
+    "lift-restriction": (
+        LiftRestrictionForm,
+        lambda r, f: rights.lift_restriction(r.requester, current_user, f.reason.data, r),
     ),
 }
 
@@ -249,6 +270,7 @@ DONE_MESSAGES = {
     "ask": lambda: _("The request was sent and the clock is paused."),
     "extend": lambda: _("The deadline was extended and the requester told why."),
     "resolve": lambda: _("The request is closed and the requester has been sent the answer."),
+    "lift-restriction": lambda: _("The person was told and the restriction is lifted."),
 }
 
 
@@ -275,6 +297,29 @@ def act(request_id: int, action: str):
     db.session.commit()
     flash(DONE_MESSAGES[action](), "success")
     return redirect(url_for("staff.ticket", request_id=subject_request.id))
+
+
+def _completion(form: ResolveForm) -> rights.Completion:
+    """The resolve form's extras: Art. 19 recipients (one date or reason each), and the
+    confirmation that external systems follow a marketing objection."""
+    told = {}
+    for recipient in current_app.extensions["notice"].recipients:
+        raw = request.form.get(f"recipient-{recipient.key}-date", "").strip()
+        try:
+            notified_on = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise services.RequestError(
+                _("Write the date a recipient was told as a date, e.g. 2026-11-25.")
+            ) from None
+        told[recipient.key] = (
+            notified_on,
+            request.form.get(f"recipient-{recipient.key}-reason", ""),
+        )
+    return rights.Completion(
+        recipients=told,
+        tell_recipients=form.tell_recipients.data,
+        external_systems_updated=form.external_done.data,
+    )
 
 
 def _explain(exc: Exception) -> str:
