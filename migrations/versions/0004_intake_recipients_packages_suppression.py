@@ -65,6 +65,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suppression_entry')),
     sa.UniqueConstraint('address_hash', name=op.f('uq_suppression_entry_address_hash'))
     )
+    # add_column does not create a PostgreSQL enum type the way create_table does.
+    sa.Enum('portal', 'letter', 'email', 'in_person', name='request_channel').create(
+        op.get_bind(), checkfirst=True
+    )
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('channel', sa.Enum('portal', 'letter', 'email', 'in_person', name='request_channel'), server_default='portal', nullable=False))
         batch_op.add_column(sa.Column('identity_check', sa.Text(), nullable=True))

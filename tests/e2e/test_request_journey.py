@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -80,15 +81,27 @@ def test_erasure_request_from_registration_to_answer(browser, live_server, make_
     staff.get_by_label("Vastaus pyytäjälle").fill("Poistimme tietonne hosting-palvelusta.")
     staff.get_by_role("button", name="Lähetä vastaus").click()
     expect(staff.locator(".flash-success")).to_be_visible()
-    staff.get_by_label("Toteutettu", exact=True).check()
-    staff.get_by_role("button", name="Sulje pyyntö").click()
-    expect(staff.locator(".status")).to_contain_text("Vastattu")
-
-    # The person sees the reply and the outcome on their page.
+    # The person sees the reply on their page.
     person.goto("/requests/")
     person.get_by_role("link", name=reference).click()
     expect(person.locator(".timeline")).to_contain_text("Poistimme tietonne hosting-palvelusta.")
-    expect(person.locator(".facts")).to_contain_text("Toteutettu")
+
+    # Closing an erasure needs every recipient accounted for (GDPR Art. 19).
+    staff.get_by_label("Toteutettu", exact=True).check()
+    told_on = (date.today() - timedelta(days=2)).isoformat()
+    for key in ("hosting_provider", "billing_software"):
+        staff.locator(f"#recipient-{key}-date").fill(told_on)
+    staff.locator("#recipient-authorities-reason").fill("Tietoja ei ole luovutettu viranomaisille.")
+    staff.get_by_role("button", name="Sulje pyyntö").click()
+    expect(staff.locator(".status").first).to_contain_text("Vastattu")
+
+    # The account is gone, so the person reads the outcome in their email: what was erased
+    # and what the law keeps.
+    person.goto("/requests/")
+    expect(person).to_have_url(re.compile("/login"))
     deliver()
     person.goto("/dev/mailbox/")
-    expect(person.locator(".mail-list")).to_contain_text(f"Vastaus pyyntöösi {reference}")
+    person.get_by_role("link", name=re.compile(f"Vastaus pyyntöösi {reference}")).first.click()
+    body = person.locator(".mail-body")
+    expect(body).to_contain_text("Poistimme tästä portaalista tilisi")
+    expect(body).to_contain_text("Kirjanpitolaki")

@@ -64,3 +64,14 @@ def ticket(client, request_id, action, data):
     return submit(
         client, f"/staff/requests/{request_id}/{action}", data, page=f"/staff/requests/{request_id}"
     )
+
+
+# GDPR Art. 19: closing a rectification, erasure or restriction accounts for every recipient.
+TODAY_ISO = "2026-01-15"  # any past date serves as "the day the recipient was told"
+
+
+def all_recipients_told(day: str = TODAY_ISO) -> dict:
+    return {
+        f"recipient-{key}-date": day
+        for key in ("hosting_provider", "billing_software", "authorities")
+    }

@@ -97,10 +97,10 @@ def test_correction_evidence_is_stored_outside_the_web_root_and_reaches_staff(
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        ((io.BytesIO(b"MZ\x90\x00"), "ohjelma.exe"), "tämän tyyppisiä tiedostoja ei oteta vastaan"),
+        ((b"MZ\x90\x00", "ohjelma.exe"), "tämän tyyppisiä tiedostoja ei oteta vastaan"),
         # A web page renamed to .pdf is not a PDF.
-        ((io.BytesIO(b"<html><script>x</script>"), "todistus.pdf"), "ei näytä .pdf-tiedostolta"),
-        ((io.BytesIO(b""), "tyhja.pdf"), "on tyhjä"),
+        ((b"<html><script>x</script>", "todistus.pdf"), "ei näytä .pdf-tiedostolta"),
+        ((b"", "tyhja.pdf"), "on tyhjä"),
     ],
 )
 def test_refused_evidence_keeps_what_was_written_and_stores_nothing(
@@ -108,7 +108,8 @@ def test_refused_evidence_keeps_what_was_written_and_stores_nothing(
 ):
     make_user()
     login()
-    response = send_correction(client, evidence=upload)
+    content, name = upload
+    response = send_correction(client, evidence=(io.BytesIO(content), name))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert message in page

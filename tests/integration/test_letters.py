@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEvent, LetterOverride, RequestKind, SubjectRequest
 from tests.conftest import submit, text_of
-from tests.integration.conftest import ticket
+from tests.integration.conftest import all_recipients_told, ticket
 
 
 def textarea(page: str, field_id: str) -> str:
@@ -23,6 +23,7 @@ def test_erasure_answer_starts_from_a_letter_with_the_kept_records(
 ):
     request_id = make_request(kind=RequestKind.ERASURE)
     subject_request = db.session.get(SubjectRequest, request_id)
+    address = subject_request.requester.email
     page = staff_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     # Letters for erasure and general ones are offered; letters for other rights are not.
     assert "letter=resolve.completed.erasure" in page
@@ -42,9 +43,15 @@ def test_erasure_answer_starts_from_a_letter_with_the_kept_records(
         in page
     )
 
-    ticket(staff_client, request_id, "resolve", {"outcome": "completed", "reasons": letter})
+    done = ticket(
+        staff_client,
+        request_id,
+        "resolve",
+        {"outcome": "completed", "reasons": letter, **all_recipients_told()},
+    )
+    assert done.status_code == 302
     deliver()
-    answer = mailbox.to(subject_request.requester.email)[-1]
+    answer = mailbox.to(address)[-1]
     assert "Kirjanpitolaki" in text_of(answer)
 
 

@@ -19,16 +19,7 @@ from portal.models import (
     User,
 )
 from tests.conftest import submit, text_of
-from tests.integration.conftest import ticket
-
-TODAY_ISO = "2026-01-15"  # any past date serves as "the day the recipient was told"
-
-
-def all_recipients_told(day: str = TODAY_ISO) -> dict:
-    return {
-        f"recipient-{key}-date": day
-        for key in ("hosting_provider", "billing_software", "authorities")
-    }
+from tests.integration.conftest import TODAY_ISO, all_recipients_told, ticket
 
 
 def subscriber(make_user, db, email="uutiset@example.fi"):
