@@ -98,6 +98,13 @@ class Config:
     # Whose public holidays move deadlines (Reg. 1182/71 Art. 2(1), Art. 3(4)).
     HOLIDAY_COUNTRY = _env("HOLIDAY_COUNTRY", "FI")
     STAFF_QUEUE_PAGE_SIZE = _env_int("STAFF_QUEUE_PAGE_SIZE", 25)
+    # How long the records of a closed, withdrawn or lapsed request are kept before
+    # `flask requests purge` anonymises them (GDPR Art. 5(1)(e)). Unset: the notice's period for
+    # its "privacy_requests" category, in calendar years from the day of closure (three for WProd
+    # Oy). A number of days here replaces it; the notice should then say the same.
+    REQUEST_RETENTION_DAYS = (
+        int(_env("REQUEST_RETENTION_DAYS")) if _env("REQUEST_RETENTION_DAYS") else None
+    )
 
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
     # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.

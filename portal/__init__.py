@@ -89,7 +89,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
+    from portal.requests_ import access_package
+    from portal.requests_ import access_views as _access_views  # noqa: F401 - adds its routes
     from portal.requests_.views import bp as requests_bp
+    from portal.staff import access as _staff_access  # noqa: F401 - adds its routes to bp
+    from portal.staff import intake as _staff_intake  # noqa: F401 - adds its routes to bp
     from portal.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
     from portal.staff import suppression as _staff_suppression  # noqa: F401 - the same
     from portal.staff.views import bp as staff_bp
@@ -99,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(requests_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
+    # Access packages: helpers for the ticket and request pages, and their purge command.
+    access_package.init_app(app)
     if app.config.get("DEV_MAILBOX"):
         # The mailbox page exists in development only: it shows everyone's mail.
         from portal.devmail.views import bp as devmail_bp

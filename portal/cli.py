@@ -138,6 +138,40 @@ def remind_command() -> None:
     click.echo(f"reminders sent {len(sent)}")
 
 
+@requests_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
+@with_appcontext
+def purge_command(dry_run: bool) -> None:
+    """Anonymise requests whose retention period after closure has ended (run daily).
+
+    GDPR Art. 5(1)(e): texts, files and emails go; reference, type, dates and outcome stay.
+    """
+    from portal.requests_.retention import RetentionError, anonymise, due_for_anonymisation
+
+    try:
+        due = due_for_anonymisation()
+    except RetentionError as exc:
+        raise click.ClickException(str(exc)) from None
+    removed_files = 0
+    for request in due:
+        removal = anonymise(request, dry_run=dry_run)
+        if not dry_run:
+            # One commit per request: a failure later in the run keeps what was done before it.
+            db.session.commit()
+        removed_files += removal.files + removal.packages
+        click.echo(
+            f"{removal.reference}: texts {len(removal.texts)}, files {removal.files}, "
+            f"packages {removal.packages}, event texts {removal.event_bodies}, "
+            f"event details {removal.event_details}, emails {removal.emails}"
+        )
+    requests = f"{len(due)} request{'' if len(due) == 1 else 's'}"
+    removed = f"{removed_files} file{'' if removed_files == 1 else 's'}"
+    if dry_run:
+        click.echo(f"dry run: would anonymise {requests}, remove {removed}")
+    else:
+        click.echo(f"anonymised {requests}, removed {removed}")
+
+
 # Demo data --------------------------------------------------------------------------------------
 
 
