@@ -65,6 +65,12 @@ def local_date(moment: datetime.datetime, timezone: str = DEFAULT_TIMEZONE) -> d
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
+def start_of_day(day: datetime.date, timezone: str = DEFAULT_TIMEZONE) -> datetime.datetime:
+    """Midnight at the start of the controller's local ``day``, as an aware datetime: the inverse
+    of ``local_date``. A request that arrived on paper is received at the start of that day."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(timezone))
+
+
 @functools.lru_cache(maxsize=64)
 def _public_holidays(country: str, year: int) -> holidays.HolidayBase:
     # Reg. 1182/71 Art. 2(1): the public holidays of the member state; the country is configuration.

@@ -8,7 +8,8 @@ random key; the name the person gave is kept only for display.
 
 Writing the bytes and committing the row cannot be one transaction, so a file written for a
 transaction that rolls back is deleted again (``_forget_on_rollback``): the database never names a
-file that is not there, and no unnamed file stays behind.
+file that is not there, and no unnamed file stays behind. Deleting works the other way round:
+the bytes go only after the commit (``delete_after_commit``).
 """
 
 from __future__ import annotations
@@ -266,13 +267,22 @@ def serve(attachment: Attachment, reader: User):
     return response
 
 
+def delete_after_commit(path: Path) -> None:
+    """Delete a file once the transaction that stops naming it commits; a rollback keeps it."""
+    db.session.info.setdefault("delete_after_commit", []).append(path)
+
+
 @event.listens_for(Session, "after_commit")
-def _keep_written(session: Session) -> None:
+def _settle_on_commit(session: Session) -> None:
     session.info.pop("written_files", None)
+    for path in session.info.pop("delete_after_commit", []):
+        Path(path).unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    # The rows naming these files are gone with the rollback; so go the bytes.
+def _settle_on_rollback(session: Session) -> None:
+    # The rows naming new files are gone with the rollback; so go the bytes. Rows that still
+    # name files marked for deletion keep them.
     for path in session.info.pop("written_files", []):
         Path(path).unlink(missing_ok=True)
+    session.info.pop("delete_after_commit", None)

@@ -29,10 +29,9 @@ import re
 import secrets
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, abort, current_app, render_template, send_file
@@ -40,13 +39,12 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from portal import audit, files
-from portal.deadlines import local_date
+from portal.deadlines import local_date, start_of_day
 from portal.extensions import db
 from portal.models import (
     AccessPackage,
@@ -298,7 +296,7 @@ def build(request: SubjectRequest, staff: User) -> AccessPackage:
     db.session.add(package)
     for old in replaced:
         old.removed_at = generated_at
-        _delete_after_commit(path_of(old))
+        files.delete_after_commit(path_of(old))
     db.session.flush()
     audit.record(
         "access_package.generated",
@@ -660,12 +658,6 @@ def _report_names(data: dict) -> dict:
 # Releasing and downloading ---------------------------------------------------------------------
 
 
-def _end_of_day(day: date) -> datetime:
-    """The moment the controller's local ``day`` ends, in UTC: "until 12.6." means all of it."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
-
-
 def release(package: AccessPackage, staff: User) -> None:
     """Make the package downloadable for ACCESS_PACKAGE_DAYS and tell the requester by email."""
     request = _locked(package.request)
@@ -689,10 +681,13 @@ def release(package: AccessPackage, staff: User) -> None:
     ]
     for old in replaced:
         old.removed_at = now
-        _delete_after_commit(path_of(old))
+        files.delete_after_commit(path_of(old))
     package.released_at = now
     package.released_by_id = staff.id
-    package.expires_at = _end_of_day(until)
+    # "Until 12.6." means all of that local day.
+    package.expires_at = start_of_day(
+        until + timedelta(days=1), current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    ).astimezone(UTC)
     audit.record(
         "access_package.released",
         actor=staff,
@@ -763,28 +758,12 @@ def purge(now: datetime | None = None) -> list[AccessPackage]:
         else:
             continue
         package.removed_at = now
-        _delete_after_commit(path_of(package))
+        files.delete_after_commit(path_of(package))
         audit.record(
             "access_package.deleted", request=package.request, package=package.id, reason=reason
         )
         purged.append(package)
     return purged
-
-
-def _delete_after_commit(path: Path) -> None:
-    db.session.info.setdefault("delete_after_commit", []).append(path)
-
-
-@event.listens_for(Session, "after_commit")
-def _delete_removed(session: Session) -> None:
-    for path in session.info.pop("delete_after_commit", []):
-        Path(path).unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_on_rollback(session: Session) -> None:
-    # The rows still name these files: they stay.
-    session.info.pop("delete_after_commit", None)
 
 
 @click.command("purge-packages")

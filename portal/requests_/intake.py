@@ -10,17 +10,15 @@ from then on it follows the same lifecycle as any other request.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.auth.services import find_user_by_email, normalize_email
-from portal.deadlines import due_date
+from portal.deadlines import start_of_day
 from portal.extensions import db
 from portal.models import (
     Channel,
@@ -43,15 +41,6 @@ CHANNEL_NAMES = {
     Channel.EMAIL.value: _l("Email"),
     Channel.IN_PERSON.value: _l("In person"),
 }
-
-
-def start_of_day(day: date, timezone: str) -> datetime:
-    """Midnight at the start of ``day`` in the controller's time zone, as an aware datetime.
-
-    A request that arrived on paper is received on that local day; its local date is what the
-    deadline rules count from (Reg. 1182/71 Art. 3(1): the day of receipt itself is not counted).
-    """
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
 
 
 def _requester_for(name: str, email: str | None) -> User:
@@ -125,33 +114,23 @@ def register_request(
         raise RequestError(_l("Describe the particular situation on which the objection is based."))
 
     requester = _requester_for(name, normalize_email(email) if email and email.strip() else None)
-    now = utcnow()
-    request = SubjectRequest(
-        requester=requester,
-        kind=kind,
+    request = services.store_new_request(
+        requester,
+        kind,
         status=RequestStatus.OPEN,
-        description=(description or "").strip(),
-        particular_situation=(particular_situation or "").strip() or None,
-        customer_number=(customer_number or "").strip() or None,
-        username=(username or "").strip() or None,
-        business_id=(business_id or "").strip() or None,
-        submission_key=submission_key,
         # The clock starts when the request reached the controller (EDPB §159): that local day.
         received_at=start_of_day(received_on, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
-        confirmed_at=now,
-        period_months=1,
-        due_on=due_date(received_on, 1, country=current_app.config["HOLIDAY_COUNTRY"]),
+        submission_key=submission_key,
+        description=description,
+        particular_situation=particular_situation,
+        customer_number=customer_number,
+        username=username,
+        business_id=business_id,
+        confirmed_at=utcnow(),
         channel=channel,
         identity_check=identity_check,
         registered_by=staff,
     )
-    db.session.add(request)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise RequestError(_l("This form was already used. Open the form again.")) from None
-    request.reference = services.reference_for(request)
     audit.record(
         "request.registered",
         actor=staff,
@@ -163,35 +142,5 @@ def register_request(
         due_on=request.due_on,
         status=[None, RequestStatus.OPEN],
     )
-    # A marketing objection or consent withdrawal acts at once, as on confirmation in the portal
-    # (GDPR Art. 21(3), 7(3)).
-    from portal.requests_.rights import apply_on_confirmation  # rights builds on services
-
-    apply_on_confirmation(request)
-    # Every request goes to the contact person named in the notice (§2, §10).
-    notice = current_app.extensions["notice"]
-    contact = services.contact_person_user()
-    if contact is not None:
-        request.assignee = contact
-        audit.record("request.assigned", request=request, assignee=[None, contact.email])
-    services.notify(
-        request,
-        "staff_new_request",
-        to=contact or notice.contact_person.email,
-        subject=_l(
-            "New request %(reference)s, due %(due)s",
-            reference=request.reference,
-            due=request.due_on.strftime("%d.%m.%Y"),
-        ),
-        ticket_url=services.staff_url(request),
-    )
-    # Acknowledging receipt with the response period is good practice (EDPB §57). Without an
-    # address, notify records "email.not_sent" so the contact person answers by post.
-    services.notify(
-        request,
-        "request_received",
-        to=requester,
-        subject=_l("We received your request %(reference)s", reference=request.reference),
-        request_url=services.requester_url(request),
-    )
+    services.open_ticket(request)
     return request

@@ -141,6 +141,46 @@ def reference_for(request: SubjectRequest) -> str:
     )
 
 
+def store_new_request(
+    requester: User,
+    kind: RequestKind,
+    *,
+    status: RequestStatus,
+    received_at: datetime,
+    submission_key: str,
+    description: str | None = "",
+    particular_situation: str | None = None,
+    customer_number: str | None = None,
+    username: str | None = None,
+    business_id: str | None = None,
+    **columns,
+) -> SubjectRequest:
+    """Add a request with its due date and reference; the same form sent twice is refused."""
+    request = SubjectRequest(
+        requester=requester,
+        kind=kind,
+        status=status,
+        description=(description or "").strip(),
+        particular_situation=(particular_situation or "").strip() or None,
+        customer_number=(customer_number or "").strip() or None,
+        username=(username or "").strip() or None,
+        business_id=(business_id or "").strip() or None,
+        submission_key=submission_key,
+        received_at=received_at,
+        period_months=1,
+        due_on=due_date(_local(received_at), 1, country=current_app.config["HOLIDAY_COUNTRY"]),
+        **columns,
+    )
+    db.session.add(request)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise RequestError(_l("This form was already used. Open the form again.")) from None
+    request.reference = reference_for(request)
+    return request
+
+
 def submit_request(
     requester: User,
     kind: RequestKind,
@@ -168,28 +208,18 @@ def submit_request(
         # Notice §9 and GDPR Art. 21(1): the objection rests on the person's particular situation.
         raise RequestError(_l("Describe the particular situation on which you base the objection."))
 
-    received_at = utcnow()
-    request = SubjectRequest(
-        requester=requester,
-        kind=kind,
+    request = store_new_request(
+        requester,
+        kind,
         status=RequestStatus.UNCONFIRMED,
-        description=(description or "").strip(),
-        particular_situation=(particular_situation or "").strip() or None,
-        customer_number=(customer_number or "").strip() or None,
-        username=(username or "").strip() or None,
-        business_id=(business_id or "").strip() or None,
+        received_at=utcnow(),
         submission_key=submission_key,
-        received_at=received_at,
-        period_months=1,
+        description=description,
+        particular_situation=particular_situation,
+        customer_number=customer_number,
+        username=username,
+        business_id=business_id,
     )
-    request.due_on = due_date(_local(received_at), 1, country=current_app.config["HOLIDAY_COUNTRY"])
-    db.session.add(request)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise RequestError(_l("This form was already used. Open the form again.")) from None
-    request.reference = reference_for(request)
     _record_with_files(
         "request.submitted",
         # Evidence for a correction (GDPR Art. 16); other rights need no documents.
@@ -244,6 +274,13 @@ def confirm_request(token: str) -> SubjectRequest:
         public=True,
         status=[RequestStatus.UNCONFIRMED, RequestStatus.OPEN],
     )
+    open_ticket(request)
+    return request
+
+
+def open_ticket(request: SubjectRequest) -> None:
+    """A request now open for work, confirmed by link or registered by staff: apply what acts at
+    once, route it to the contact person and acknowledge it to the requester."""
     # Marketing objections and consent withdrawals act at once (GDPR Art. 21(3), 7(3)).
     from portal.requests_.rights import apply_on_confirmation  # rights builds on this module
 
@@ -265,7 +302,8 @@ def confirm_request(token: str) -> SubjectRequest:
         ),
         ticket_url=staff_url(request),
     )
-    # Acknowledging receipt with the response period is good practice (EDPB §57).
+    # Acknowledging receipt with the response period is good practice (EDPB §57). Without an
+    # address, notify records "email.not_sent" so the contact person answers another way.
     notify(
         request,
         "request_received",
@@ -273,7 +311,6 @@ def confirm_request(token: str) -> SubjectRequest:
         subject=_l("We received your request %(reference)s", reference=request.reference),
         request_url=requester_url(request),
     )
-    return request
 
 
 def lapse_unconfirmed(now: datetime | None = None) -> list[SubjectRequest]:
