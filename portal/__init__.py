@@ -80,34 +80,34 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     i18n.init_app(app)
 
-    from portal.auth.services import load_user_for_session
+    from portal.accounts.services import load_user_for_session
 
     login_manager.user_loader(load_user_for_session)
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.admin.views import bp as admin_bp
-    from portal.auth.views import bp as auth_bp
-    from portal.main.views import bp as main_bp
-    from portal.requests_ import access_package
-    from portal.requests_ import access_views as _access_views  # noqa: F401 - adds its routes
-    from portal.requests_.views import bp as requests_bp
-    from portal.staff import access as _staff_access  # noqa: F401 - adds its routes to bp
-    from portal.staff import intake as _staff_intake  # noqa: F401 - adds its routes to bp
-    from portal.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
-    from portal.staff import suppression as _staff_suppression  # noqa: F401 - the same
-    from portal.staff.views import bp as staff_bp
+    from portal.answering import access_package
+    from portal.web.accounts.views import bp as auth_bp
+    from portal.web.admin.views import bp as admin_bp
+    from portal.web.main.views import bp as main_bp
+    from portal.web.requester import access as _requester_access  # noqa: F401 - adds its routes
+    from portal.web.requester.views import bp as requests_bp
+    from portal.web.staff import access as _staff_access  # noqa: F401 - adds its routes to bp
+    from portal.web.staff import intake as _staff_intake  # noqa: F401 - adds its routes to bp
+    from portal.web.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
+    from portal.web.staff import suppression as _staff_suppression  # noqa: F401 - the same
+    from portal.web.staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
-    # Access packages: helpers for the ticket and request pages, and their purge command.
+    # Access packages: helpers for the ticket and request pages.
     access_package.init_app(app)
     if app.config.get("DEV_MAILBOX"):
         # The mailbox page exists in development only: it shows everyone's mail.
-        from portal.devmail.views import bp as devmail_bp
+        from portal.web.devmail.views import bp as devmail_bp
 
         app.register_blueprint(devmail_bp)
 
@@ -127,7 +127,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject_notice() -> dict:
         from portal.files import limit_mb
         from portal.i18n import current_language
-        from portal.requests_.kinds import KINDS, OUTCOME_NAMES, STATUS_NAMES
+        from portal.subject_requests.kinds import KINDS, OUTCOME_NAMES, STATUS_NAMES
 
         return {
             "request_kinds": KINDS,

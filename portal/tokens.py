@@ -2,7 +2,7 @@
 
 One serializer, a salt per purpose: a token made to confirm an address cannot reset a password.
 Every load passes ``max_age``. Single use is enforced by the caller recording the token's ``jti``
-(``portal.auth.services.spend_token``) in the same transaction as the change it makes.
+(``portal.accounts.services.spend_token``) in the same transaction as the change it makes.
 """
 
 from __future__ import annotations

@@ -264,7 +264,7 @@ def deliver(app):
 
 @pytest.fixture
 def make_user(app):
-    from portal.auth.passwords import hash_password
+    from portal.accounts.passwords import hash_password
     from portal.extensions import db
     from portal.models import Role, User, utcnow
 

@@ -24,8 +24,9 @@ def contact(make_user):
 def make_request(app, make_user):
     """A confirmed (or not) request made through the services, as the web layer makes it."""
     from portal.extensions import db
+    from portal.intake import submission
     from portal.models import User
-    from portal.requests_ import services
+    from portal.subject_requests.clock import compute_due_on, controller_today
     from portal.tokens import Purpose, make_token
 
     counter = iter(range(10_000))
@@ -35,17 +36,15 @@ def make_request(app, make_user):
         requester = requester or make_user(email=f"henkilo{n}@example.fi", name=f"Henkilö {n}")
         with app.test_request_context():
             user = db.session.get(User, requester.id)
-            subject_request = services.submit_request(
+            subject_request = submission.submit_request(
                 user, kind, submission_key=f"key-{n}-{requester.id}", description="Tiedot pois."
             )
             if received_days_ago:
                 subject_request.received_at = utcnow() - timedelta(days=received_days_ago)
-                subject_request.due_on = services.compute_due_on(
-                    subject_request, services.controller_today()
-                )
+                subject_request.due_on = compute_due_on(subject_request, controller_today())
             db.session.commit()
             if confirmed:
-                services.confirm_request(
+                submission.confirm_request(
                     make_token(Purpose.CONFIRM_REQUEST, rid=subject_request.id)
                 )
                 db.session.commit()

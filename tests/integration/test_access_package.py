@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from portal.answering.access_package.contents import SCHEMA_FILE
 from portal.models import (
     AccessPackage,
     Attachment,
@@ -30,7 +31,6 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.requests_.access_package import SCHEMA_FILE
 from tests.conftest import link_in, path_of, submit, text_of
 from tests.integration.conftest import STAFF_PASSWORD, ticket
 

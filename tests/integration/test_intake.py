@@ -131,8 +131,8 @@ def test_future_date_is_refused_and_nothing_is_stored(intake_client, app, db):
 
     # The service refuses it too, whoever calls it.
     from portal.extensions import db as portal_db
-    from portal.requests_ import intake
-    from portal.requests_.services import RequestError
+    from portal.intake import manual as intake
+    from portal.subject_requests.errors import RequestError
 
     with app.test_request_context():
         staff = portal_db.session.scalar(select(User).where(User.email == "ville@wprod.fi"))

@@ -97,7 +97,7 @@ def test_outbox_page_is_for_admins_only(client, make_user, login):
 
 
 def test_a_message_is_written_in_the_same_transaction_as_its_cause(app, db):
-    from portal.auth import services
+    from portal.accounts import services
     from portal.extensions import db as portal_db
 
     with app.test_request_context():

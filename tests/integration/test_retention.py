@@ -94,7 +94,7 @@ def answered(staff_client, make_request, db, deliver, upload_dir):
 
 
 def package_path(upload_dir: Path, package: AccessPackage) -> Path:
-    # Where portal.requests_.access_package writes them.
+    # Where portal.answering.access_package writes them.
     return upload_dir / "packages" / package.storage_key[:2] / package.storage_key
 
 

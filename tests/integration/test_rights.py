@@ -32,7 +32,7 @@ def subscriber(make_user, db, email="uutiset@example.fi"):
 def test_marketing_objection_acts_at_confirmation_and_outlives_an_erasure(
     staff_client, make_request, make_user, db, mailbox, deliver
 ):
-    from portal.requests_ import rights
+    from portal.answering import rights
 
     person = subscriber(make_user, db)
     request_id = make_request(person, kind=RequestKind.MARKETING_OBJECTION)
@@ -171,7 +171,7 @@ def test_a_staff_account_is_not_erased(staff_client, make_request, make_user, db
 def test_restriction_holds_until_the_person_is_told(
     app, staff_client, make_request, make_user, db, mailbox, deliver
 ):
-    from portal.requests_ import rights
+    from portal.answering import rights
 
     person = subscriber(make_user, db, email="rajoitus@example.fi")
     request_id = make_request(person, kind=RequestKind.RESTRICTION)

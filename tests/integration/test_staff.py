@@ -284,7 +284,7 @@ def test_due_dates_follow_the_finnish_calendar():
 def test_daily_reminders_are_sent_once(
     app, runner, make_request, contact, make_user, db, mailbox, deliver
 ):
-    from portal.requests_.reminders import send_reminders
+    from portal.subject_requests.reminders import send_reminders
 
     make_user(email="admin@wprod.fi", name="Admin", role=Role.ADMIN)
     overdue = make_request(received_days_ago=40)
@@ -299,7 +299,7 @@ def test_daily_reminders_are_sent_once(
     assert f"{references[overdue]}: overdue" in result.output
     subject_request = db.session.get(SubjectRequest, week)
     with app.app_context():
-        from portal.requests_.services import controller_today
+        from portal.subject_requests.clock import controller_today
 
         days_left = (subject_request.due_on - controller_today()).days
     if 1 < days_left <= 7:
@@ -330,6 +330,6 @@ def test_daily_reminders_are_sent_once(
     ],
 )
 def test_which_reminder_a_day_calls_for(due_on, today, expected):
-    from portal.requests_.reminders import reminder_due
+    from portal.subject_requests.reminders import reminder_due
 
     assert reminder_due(due_on, today, "FI") == expected

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from portal.answering.letters.texts import LETTERS, PLACEHOLDERS, LetterText
 from portal.models import Outcome, RequestKind
-from portal.requests_.letter_texts import LETTERS, PLACEHOLDERS, LetterText
 
 LANGUAGES = ("fi", "en")
 ACTIONS = {"reply", "ask", "extend", "resolve"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.models import RequestStatus as S
-from portal.requests_.lifecycle import FINAL, InvalidTransition, can, check_transition
+from portal.subject_requests.lifecycle import FINAL, InvalidTransition, can, check_transition
 
 
 @pytest.mark.parametrize(

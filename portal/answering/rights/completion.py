@@ -1,0 +1,207 @@
+"""What completing a request does to the person's data, beyond answering the ticket.
+
+- Completing an erasure erases the account, leaving a stub for the records the notice says must
+  be kept (Art. 17(3)(b)); the letter lists what was erased and what is kept, why and until when.
+- Completing a restriction marks the person's data restricted (Art. 18): staff see a banner and
+  no marketing goes out. Lifting it tells the person first (Art. 18(3)).
+- Completing a rectification, erasure or restriction records, for every recipient in the notice,
+  when it was told or why that was impossible or disproportionate (Art. 19).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal import audit
+from portal.answering.retention import years_later
+from portal.answering.rights.marketing import MARKETING_KINDS
+from portal.extensions import db
+from portal.models import Outcome, RecipientNotice, RequestKind, SubjectRequest, User, utcnow
+from portal.models.user import new_session_nonce
+from portal.subject_requests import actions
+from portal.subject_requests.clock import controller_today
+from portal.subject_requests.errors import RequestError
+from portal.subject_requests.timeline import notify, requester_url
+
+# GDPR Art. 19: the rights whose completion is passed on to the recipients.
+ART_19_KINDS = frozenset({RequestKind.RECTIFICATION, RequestKind.ERASURE, RequestKind.RESTRICTION})
+
+
+# Completing a request ---------------------------------------------------------------------------
+
+
+@dataclass
+class Completion:
+    """What the staff member said beside the outcome."""
+
+    recipients: dict[str, tuple[date | None, str]] = field(default_factory=dict)
+    tell_recipients: bool = False
+    external_systems_updated: bool = False
+
+
+def needs_recipients(request: SubjectRequest, outcome: Outcome) -> bool:
+    return request.kind in ART_19_KINDS and outcome is not Outcome.REFUSED
+
+
+def _check(request: SubjectRequest, outcome: Outcome, completion: Completion) -> None:
+    if outcome is Outcome.REFUSED:
+        return
+    if request.kind is RequestKind.ERASURE and request.requester.is_staff:
+        raise RequestError(
+            _l(
+                "This is a staff account: remove the person's staff role before erasing it. "
+                "Nothing was changed."
+            )
+        )
+    if request.kind in MARKETING_KINDS and not completion.external_systems_updated:
+        raise RequestError(
+            _l(
+                "Confirm that the newsletter tool and other external systems were updated. "
+                "The portal stopped its own marketing when the request was confirmed."
+            )
+        )
+    if needs_recipients(request, outcome):
+        today = controller_today()
+        missing = []
+        for recipient in current_app.extensions["notice"].recipients:
+            notified_on, reason = completion.recipients.get(recipient.key, (None, ""))
+            if notified_on is not None and notified_on > today:
+                raise RequestError(_l("A date of notifying a recipient cannot be in the future."))
+            if (notified_on is None) == (not reason.strip()):
+                missing.append(str(recipient.name.in_language("fi")))
+        if missing:
+            raise RequestError(
+                _l(
+                    "For each recipient, give either the date it was told or why telling it "
+                    "was impossible or disproportionate (GDPR Art. 19): %(names)s.",
+                    names=", ".join(missing),
+                )
+            )
+
+
+def _record_recipients(request: SubjectRequest, staff: User, completion: Completion) -> list:
+    told = []
+    for recipient in current_app.extensions["notice"].recipients:
+        notified_on, reason = completion.recipients[recipient.key]
+        db.session.add(
+            RecipientNotice(
+                request_id=request.id,
+                recipient_key=recipient.key,
+                notified_on=notified_on,
+                not_notified_reason=None if notified_on else reason.strip(),
+                recorded_by_id=staff.id,
+            )
+        )
+        audit.record(
+            "recipient.notified" if notified_on else "recipient.not_notified",
+            actor=staff,
+            request=request,
+            body=None if notified_on else reason.strip(),
+            recipient=recipient.key,
+            notified_on=notified_on,
+        )
+        told.append((recipient, notified_on, None if notified_on else reason.strip()))
+    return told
+
+
+def erasure_summary(request: SubjectRequest) -> dict:
+    """What the erasure removes from the portal and what the notice says is kept, with the
+    legal ground and for how long (Art. 17(3)(b))."""
+    notice = current_app.extensions["notice"]
+    kept = [c for c in notice.data_categories if c.retention.kept_after_erasure]
+    records = next((c for c in kept if c.key == "privacy_requests"), None)
+    return {
+        "kept": kept,
+        # The portal's own request records: a date, since the portal knows when they close.
+        "requests_kept_until": years_later(controller_today(), records.retention.years)
+        if records
+        else None,
+    }
+
+
+def _erase_account(request: SubjectRequest, staff: User) -> None:
+    """The account becomes a stub: the request records the notice keeps stay linked to it."""
+    # An objection to marketing made earlier stays on the suppression list as a hash
+    # (Art. 21(3)); it is not touched here.
+    user = request.requester
+    erased = {
+        "name": bool(user.name),
+        "email": bool(user.email),
+        "password": bool(user.password_hash),
+        "pending_email": bool(user.pending_email),
+        "newsletter": user.newsletter,
+    }
+    user.name = "–"
+    user.email = None
+    user.pending_email = None
+    user.password_hash = None
+    user.newsletter = False
+    user.notice_version = None
+    user.notice_acknowledged_at = None
+    user.session_nonce = new_session_nonce()  # signs the person out everywhere
+    user.anonymised_at = utcnow()
+    audit.record("account.erased", actor=staff, request=request, public=True, erased=erased)
+
+
+def _restrict(request: SubjectRequest, staff: User) -> None:
+    user = request.requester
+    if user.restricted_at is None:
+        user.restricted_at = utcnow()
+        audit.record("processing.restricted", actor=staff, request=request, public=True)
+
+
+def resolve(
+    request: SubjectRequest,
+    staff: User,
+    outcome: Outcome,
+    reasons: str,
+    uploads=None,
+    completion: Completion | None = None,
+) -> None:
+    """Close the request with its outcome and do what the outcome means for the person's data.
+
+    Everything is checked before anything changes, and all of it is one transaction."""
+    completion = completion or Completion()
+    _check(request, outcome, completion)
+    told = (
+        _record_recipients(request, staff, completion) if needs_recipients(request, outcome) else []
+    )
+    erasing = request.kind is RequestKind.ERASURE and outcome is not Outcome.REFUSED
+    actions.resolve(
+        request,
+        staff,
+        outcome,
+        reasons,
+        uploads,
+        # The letter goes to the address the person has now, before an erasure removes it.
+        recipients_told=told if completion.tell_recipients else [],
+        erasure=erasure_summary(request) if erasing else None,
+    )
+    if erasing:
+        _erase_account(request, staff)
+    if request.kind is RequestKind.RESTRICTION and outcome is not Outcome.REFUSED:
+        _restrict(request, staff)
+
+
+def lift_restriction(user: User, staff: User, reason: str, request: SubjectRequest) -> None:
+    """Tell the person, then lift (GDPR Art. 18(3)): the notice is queued in the same
+    transaction, before the restriction ends."""
+    if user.restricted_at is None:
+        raise RequestError(_l("Processing of this person's data is not restricted."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError(_l("Say why the restriction is lifted: the person is told."))
+    notify(
+        request,
+        "restriction_lifted",
+        to=user,
+        subject=_l("The restriction of processing your data ends"),
+        reason=reason,
+        request_url=requester_url(request),
+    )
+    audit.record("restriction.lifted", actor=staff, request=request, public=True, body=reason)
+    user.restricted_at = None

@@ -1,0 +1,16 @@
+"""``flask`` commands, one module per group: staff accounts, the mail sender, the daily request
+jobs, demo data.
+
+Command modules import the domain and register commands; nothing in the domain imports them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import demo, outbox, requests, staff
+
+    for module in (staff, outbox, demo, requests):
+        app.cli.add_command(module.group)

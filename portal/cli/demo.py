@@ -1,0 +1,53 @@
+"""``flask demo``: demo data for development."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+@click.group("demo", help="Demo data for development.")
+def group() -> None:
+    pass
+
+
+@group.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """Make the privacy notice's contact person a staff user (and a demo admin)."""
+    from portal.accounts.passwords import hash_password
+    from portal.accounts.services import find_user_by_email, normalize_email
+    from portal.models import Role, User, utcnow
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is not for production.")
+    credentials = Path(current_app.instance_path) / "demo-login.txt"
+    if credentials.exists():
+        password = credentials.read_text(encoding="utf-8").split()[0]
+    else:
+        # Made up on first run and kept on this machine only: nothing to guess, nothing committed.
+        password = "-".join(secrets.token_hex(3) for _ in range(3))
+        credentials.write_text(password + "\n", encoding="utf-8")
+
+    contact = current_app.extensions["notice"].contact_person
+    people = [
+        (contact.email, contact.name, Role.STAFF),
+        ("admin@example.com", "Demo Admin", Role.ADMIN),
+    ]
+    for email, name, role in people:
+        user = find_user_by_email(email)
+        if user is None:
+            user = User(email=normalize_email(email), name=name, role=role, locale="fi")
+            db.session.add(user)
+        user.password_hash = hash_password(password)
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+        user.role = role
+    db.session.commit()
+    click.echo(f"Contact person (staff): {contact.email}  password: {password}")
+    click.echo(f"Admin:                  admin@example.com  password: {password}")

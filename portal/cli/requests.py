@@ -1,0 +1,82 @@
+"""``flask requests``: the daily jobs on data-subject requests (lapse, remind, purge)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+@click.group("requests", help="Data-subject requests.")
+def group() -> None:
+    pass
+
+
+@group.command("lapse")
+@with_appcontext
+def lapse_command() -> None:
+    """Mark requests whose confirmation link expired unused as lapsed (run daily)."""
+    from portal.subject_requests.actions import lapse_unconfirmed
+
+    lapsed = lapse_unconfirmed()
+    db.session.commit()
+    click.echo(f"lapsed {len(lapsed)}")
+
+
+@group.command("remind")
+@with_appcontext
+def remind_command() -> None:
+    """Email due-date reminders to assignees, and overdue ones to admins (run daily)."""
+    from portal.subject_requests.reminders import send_reminders
+
+    sent = send_reminders()
+    db.session.commit()
+    for reference, reminder in sent:
+        click.echo(f"{reference}: {reminder}")
+    click.echo(f"reminders sent {len(sent)}")
+
+
+@group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
+@with_appcontext
+def purge_command(dry_run: bool) -> None:
+    """Anonymise requests whose retention period after closure has ended (run daily).
+
+    GDPR Art. 5(1)(e): texts, files and emails go; reference, type, dates and outcome stay.
+    """
+    from portal.answering.retention import RetentionError, anonymise, due_for_anonymisation
+
+    try:
+        due = due_for_anonymisation()
+    except RetentionError as exc:
+        raise click.ClickException(str(exc)) from None
+    removed_files = 0
+    for request in due:
+        removal = anonymise(request, dry_run=dry_run)
+        if not dry_run:
+            # One commit per request: a failure later in the run keeps what was done before it.
+            db.session.commit()
+        removed_files += removal.files + removal.packages
+        click.echo(
+            f"{removal.reference}: texts {len(removal.texts)}, files {removal.files}, "
+            f"packages {removal.packages}, event texts {removal.event_bodies}, "
+            f"event details {removal.event_details}, emails {removal.emails}"
+        )
+    requests = f"{len(due)} request{'' if len(due) == 1 else 's'}"
+    removed = f"{removed_files} file{'' if removed_files == 1 else 's'}"
+    if dry_run:
+        click.echo(f"dry run: would anonymise {requests}, remove {removed}")
+    else:
+        click.echo(f"anonymised {requests}, removed {removed}")
+
+
+@group.command("purge-packages")
+@with_appcontext
+def purge_packages_command() -> None:
+    """Delete the bytes of expired access packages and of unreleased ones of closed requests."""
+    from portal.answering.access_package import purge
+
+    purged = purge()
+    db.session.commit()
+    click.echo(f"Deleted {len(purged)} access package(s).")

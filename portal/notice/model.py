@@ -1,0 +1,187 @@
+"""What a privacy notice holds, as frozen dataclasses, and the vocabulary its fields use."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+LANGUAGES = ("fi", "en")
+
+# The sections every notice has, in order (GDPR Art. 13 and 14 information).
+SECTION_KEYS = (
+    "controller",
+    "contact_person",
+    "register",
+    "purposes_and_legal_basis",
+    "data_content",
+    "sources",
+    "disclosures_and_transfers",
+    "security",
+    "rights",
+    "contact",
+)
+# These are drawn from the structured tables, so their text is not repeated in a body.
+STRUCTURED_SECTIONS = frozenset({"controller", "contact_person", "register"})
+
+# GDPR Art. 6(1)(b), (f), (c) and (a); the notice (§4) names the first two.
+LEGAL_BASES = ("contract", "legitimate_interest", "legal_obligation", "consent")
+# Processors act on the controller's behalf (Art. 28); authorities receive data where the law
+# compels. Both are told of a rectification, erasure or restriction where Art. 19 requires it.
+RECIPIENT_ROLES = ("processor", "authority")
+# What an erasure request does to a category: "keep" where a law requires the controller to keep
+# the data (Art. 17(3)(b)), e.g. the Accounting Act's retention of vouchers and books.
+AFTER_ERASURE = ("erase", "keep")
+# Keys are identifiers other code refers to, so they are kept plain.
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class NoticeError(ValueError):
+    """The notice file is missing, unreadable or has a bad field."""
+
+    def __init__(self, path: str | Path, field: str, problem: str) -> None:
+        self.path = str(path)
+        self.field = field
+        self.problem = problem
+        super().__init__(f"Privacy notice {self.path}: field '{field}' {problem}")
+
+
+class Localized(dict):
+    """A text in several languages; falls back to the notice's original language."""
+
+    original: str = "fi"
+
+    def in_language(self, language: str) -> str:
+        return self.get(language) or self[self.original]
+
+
+@dataclass(frozen=True)
+class Address:
+    street_address: str
+    postal_code: str
+    city: str
+
+    @property
+    def one_line(self) -> str:
+        return f"{self.street_address}, {self.postal_code} {self.city}"
+
+
+@dataclass(frozen=True)
+class Controller:
+    name: str
+    address: Address
+    phone: str
+
+
+@dataclass(frozen=True)
+class ContactPerson:
+    name: str
+    address: Address
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Register:
+    name: Localized
+    parts: tuple[Localized, ...]
+
+
+@dataclass(frozen=True)
+class SupervisoryAuthority:
+    name: Localized
+    address: Address
+    postal_address: str
+    phone: str
+    email: str
+    website: str
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    key: str
+    title: Localized
+    body: Localized | None
+
+
+@dataclass(frozen=True)
+class Purpose:
+    key: str
+    name: Localized
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a category is kept, and on what legal ground (Art. 15(1)(d), 17(3)(b))."""
+
+    period: Localized
+    legal_ground: Localized
+    after_erasure: str
+    # Only for data kept after an erasure: how many years, counted from what.
+    years: int | None
+    counted_from: Localized | None
+
+    @property
+    def kept_after_erasure(self) -> bool:
+        return self.after_erasure == "keep"
+
+
+@dataclass(frozen=True)
+class DataCategory:
+    key: str
+    name: Localized
+    description: Localized
+    # Index into ``Register.parts``; None for data outside the register (the portal's own records).
+    register_part: int | None
+    purposes: tuple[str, ...]
+    retention: Retention
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str
+    name: Localized
+    description: Localized
+    role: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notice:
+    path: str
+    version: str
+    original_language: str
+    title: Localized
+    document_type: Localized
+    controller: Controller
+    contact_person: ContactPerson
+    register: Register
+    supervisory_authority: SupervisoryAuthority
+    sections: tuple[Section, ...]
+    automated_decisions: bool
+    transfers_outside_eea: bool
+    purposes: tuple[Purpose, ...]
+    sources: tuple[Localized, ...]
+    data_categories: tuple[DataCategory, ...]
+    recipients: tuple[Recipient, ...]
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+    def purpose(self, key: str) -> Purpose:
+        return by_key(self.purposes, key)
+
+    def category(self, key: str) -> DataCategory:
+        return by_key(self.data_categories, key)
+
+    def recipient(self, key: str) -> Recipient:
+        return by_key(self.recipients, key)
+
+
+def by_key(items, key: str):
+    for item in items:
+        if item.key == key:
+            return item
+    raise KeyError(key)

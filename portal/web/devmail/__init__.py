@@ -1,0 +1,1 @@
+"""The development mailbox: every queued email, readable in the browser (development only)."""

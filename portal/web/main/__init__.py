@@ -1,0 +1,1 @@
+"""The public pages: home, the privacy notice, the language choice."""

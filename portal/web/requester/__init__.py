@@ -1,0 +1,1 @@
+"""The requester's pages: submit a request, confirm it, follow it, reply, download the answer."""

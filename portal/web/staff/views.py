@@ -1,0 +1,360 @@
+"""The contact person's side: the queue sorted by due date, and the ticket page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from portal import files
+from portal.answering import letters, rights
+from portal.extensions import db
+from portal.models import (
+    Attachment,
+    AuditEvent,
+    Outcome,
+    RequestKind,
+    RequestStatus,
+    Role,
+    SubjectRequest,
+    User,
+)
+from portal.subject_requests import actions
+from portal.subject_requests.clock import controller_today
+from portal.subject_requests.errors import RequestError
+from portal.subject_requests.kinds import KINDS
+from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
+from portal.web.staff.forms import (
+    AskForm,
+    AssignForm,
+    ExtendForm,
+    LiftRestrictionForm,
+    NoteForm,
+    ReplyForm,
+    ResolveForm,
+)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+VIEWS = {
+    "queue": (RequestStatus.OPEN, RequestStatus.WAITING),
+    "unconfirmed": (RequestStatus.UNCONFIRMED, RequestStatus.LAPSED),
+    "closed": (RequestStatus.CLOSED, RequestStatus.WITHDRAWN),
+}
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _staff_members() -> list[User]:
+    return db.session.scalars(
+        select(User).where(User.role.in_([Role.STAFF, Role.ADMIN])).order_by(User.name)
+    ).all()
+
+
+def _assignee_choices() -> list[tuple[int, str]]:
+    return [(user.id, f"{user.name} <{user.email}>") for user in _staff_members()]
+
+
+def _queue(view_name: str):
+    """One list view; the number of SQL queries does not depend on the page size."""
+    today = controller_today()
+    statuses = VIEWS[view_name]
+    query = select(SubjectRequest).where(SubjectRequest.status.in_(statuses))
+    filters = {key: request.args.get(key, "") for key in ("status", "kind", "assignee", "due", "q")}
+    if filters["status"] in {s.value for s in statuses}:
+        query = query.where(SubjectRequest.status == RequestStatus(filters["status"]))
+    if filters["kind"] in {k.value for k in RequestKind}:
+        query = query.where(SubjectRequest.kind == RequestKind(filters["kind"]))
+    if filters["assignee"] == "none":
+        query = query.where(SubjectRequest.assignee_id.is_(None))
+    elif filters["assignee"] == "me":
+        query = query.where(SubjectRequest.assignee_id == current_user.id)
+    elif filters["assignee"].isdigit():
+        query = query.where(SubjectRequest.assignee_id == int(filters["assignee"]))
+    if filters["due"] == "overdue":
+        query = query.where(SubjectRequest.due_on < today)
+    elif filters["due"] == "week":
+        query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
+    if filters["q"].strip():
+        term = f"%{filters['q'].strip().lower()}%"
+        query = query.join(User, SubjectRequest.requester_id == User.id).where(
+            or_(
+                db.func.lower(SubjectRequest.reference).like(term),
+                db.func.lower(User.name).like(term),
+                db.func.lower(User.email).like(term),
+            )
+        )
+    if view_name == "queue":
+        query = query.order_by(SubjectRequest.due_on, SubjectRequest.id)
+    else:
+        query = query.order_by(SubjectRequest.received_at.desc(), SubjectRequest.id.desc())
+    query = query.options(
+        selectinload(SubjectRequest.requester), selectinload(SubjectRequest.assignee)
+    )
+    page = db.paginate(
+        query,
+        per_page=current_app.config["STAFF_QUEUE_PAGE_SIZE"],
+        max_per_page=200,
+        error_out=False,
+    )
+    staff_users = _staff_members()
+    return render_template(
+        "staff/queue.html",
+        view_name=view_name,
+        page=page,
+        today=today,
+        filters=filters,
+        statuses=statuses,
+        kinds=KINDS,
+        staff_users=staff_users,
+    )
+
+
+@bp.route("/")
+@staff_required
+def queue():
+    return _queue("queue")
+
+
+@bp.route("/unconfirmed")
+@staff_required
+def unconfirmed():
+    return _queue("unconfirmed")
+
+
+@bp.route("/closed")
+@staff_required
+def closed():
+    return _queue("closed")
+
+
+def _ticket_or_404(request_id: int) -> SubjectRequest:
+    subject_request = db.session.get(SubjectRequest, request_id)
+    if subject_request is None:
+        abort(404)
+    return subject_request
+
+
+@bp.route("/requests/<int:request_id>")
+@staff_required
+def ticket(request_id: int):
+    subject_request = _ticket_or_404(request_id)
+    return _render_ticket(subject_request)
+
+
+def _render_ticket(subject_request: SubjectRequest, **forms):
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.request_id == subject_request.id)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    actors = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
+        )
+    }
+    earlier = db.session.scalars(
+        select(SubjectRequest)
+        .where(
+            SubjectRequest.requester_id == subject_request.requester_id,
+            SubjectRequest.id != subject_request.id,
+        )
+        .order_by(SubjectRequest.received_at.desc())
+    ).all()
+    forms = {**_letter_forms(subject_request), **forms}
+    assign_form = forms.get("assign") or AssignForm(assignee=subject_request.assignee_id)
+    assign_form.assignee.choices = _assignee_choices()
+    status = subject_request.status
+    return render_template(
+        "staff/ticket.html",
+        subject_request=subject_request,
+        info=KINDS[subject_request.kind],
+        events=events,
+        attachments=files.by_event(subject_request, public_only=False),
+        actors=actors,
+        earlier=earlier,
+        today=controller_today(),
+        active=status in ACTIVE,
+        can_ask=can(status, RequestStatus.WAITING),
+        can_resume=status is RequestStatus.WAITING,
+        reply_form=forms.get("reply") or ReplyForm(),
+        note_form=forms.get("note") or NoteForm(),
+        ask_form=forms.get("ask") or AskForm(),
+        extend_form=forms.get("extend") or ExtendForm(),
+        assign_form=assign_form,
+        resolve_form=forms.get("resolve") or ResolveForm(),
+        lift_form=forms.get("lift-restriction") or LiftRestrictionForm(),
+        art19=subject_request.kind in rights.ART_19_KINDS,
+        marketing=subject_request.kind in rights.MARKETING_KINDS,
+        suppressed=rights.is_suppressed(subject_request.requester.email),
+        letter_choices={
+            action: letters.for_action(action, subject_request)
+            for action in ("reply", "ask", "extend", "resolve")
+        },
+        letter_language=letters.letter_language(subject_request),
+    )
+
+
+def _letter_forms(subject_request: SubjectRequest) -> dict:
+    """A letter chosen on the ticket page (``?letter=key``) fills in its form, for editing."""
+    key = request.args.get("letter", "")
+    letter = letters.BY_KEY.get(key)
+    if letter is None or letter not in letters.for_action(letter.action, subject_request):
+        return {}
+    text = letters.render(key, subject_request)
+    if letter.action == "reply":
+        return {"reply": ReplyForm(body=text)}
+    if letter.action == "ask":
+        return {"ask": AskForm(body=text)}
+    if letter.action == "extend":
+        return {"extend": ExtendForm(reason=text)}
+    return {"resolve": ResolveForm(outcome=letter.outcome, reasons=text)}
+
+
+@bp.route("/requests/<int:request_id>/files/<int:attachment_id>")
+@staff_required
+def download(request_id: int, attachment_id: int):
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.request_id != request_id:
+        abort(404)
+    return files.serve(attachment, current_user._get_current_object())
+
+
+# Each action: its form, and the service call it makes. CSRFProtect checks every POST first.
+ACTIONS = {
+    "reply": (
+        ReplyForm,
+        lambda r, f: actions.reply(r, current_user, f.body.data, f.files.data),
+    ),
+    "note": (
+        NoteForm,
+        lambda r, f: actions.add_note(r, current_user, f.body.data, f.files.data),
+    ),
+    "ask": (AskForm, lambda r, f: actions.ask_for_information(r, current_user, f.body.data)),
+    "extend": (
+        ExtendForm,
+        lambda r, f: actions.extend(r, current_user, int(f.months.data), f.reason.data),
+    ),
+    "resolve": (
+        ResolveForm,
+        lambda r, f: rights.resolve(
+            r,
+            current_user,
+            Outcome(f.outcome.data),
+            f.reasons.data,
+            f.files.data,
+            _completion(f),
+        ),
+    ),
+    "lift-restriction": (
+        LiftRestrictionForm,
+        lambda r, f: rights.lift_restriction(r.requester, current_user, f.reason.data, r),
+    ),
+}
+
+DONE_MESSAGES = {
+    "reply": lambda: _("Your reply was sent to the requester."),
+    "note": lambda: _("The note was saved."),
+    "ask": lambda: _("The request was sent and the clock is paused."),
+    "extend": lambda: _("The deadline was extended and the requester told why."),
+    "resolve": lambda: _("The request is closed and the requester has been sent the answer."),
+    "lift-restriction": lambda: _("The person was told and the restriction is lifted."),
+}
+
+
+@bp.post("/requests/<int:request_id>/<action>")
+@staff_required
+def act(request_id: int, action: str):
+    subject_request = _ticket_or_404(request_id)
+    if action == "resume":
+        return _resume(subject_request)
+    if action == "assign":
+        return _assign(subject_request)
+    if action not in ACTIONS:
+        abort(404)
+    form_class, perform = ACTIONS[action]
+    form = form_class()
+    if not form.validate_on_submit():
+        return _render_ticket(subject_request, **{action: form}), 400
+    try:
+        perform(subject_request, form)
+    except (RequestError, InvalidTransition) as exc:
+        db.session.rollback()
+        flash(_explain(exc), "error")
+        return _render_ticket(subject_request, **{action: form}), 409
+    db.session.commit()
+    flash(DONE_MESSAGES[action](), "success")
+    return redirect(url_for("staff.ticket", request_id=subject_request.id))
+
+
+def _completion(form: ResolveForm) -> rights.Completion:
+    """The resolve form's extras: Art. 19 recipients (one date or reason each), and the
+    confirmation that external systems follow a marketing objection."""
+    told = {}
+    for recipient in current_app.extensions["notice"].recipients:
+        raw = request.form.get(f"recipient-{recipient.key}-date", "").strip()
+        try:
+            notified_on = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise RequestError(
+                _("Write the date a recipient was told as a date, e.g. 2026-11-25.")
+            ) from None
+        told[recipient.key] = (
+            notified_on,
+            request.form.get(f"recipient-{recipient.key}-reason", ""),
+        )
+    return rights.Completion(
+        recipients=told,
+        tell_recipients=form.tell_recipients.data,
+        external_systems_updated=form.external_done.data,
+    )
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, InvalidTransition):
+        return _("This cannot be done while the request is in its current state. Nothing changed.")
+    return str(exc)
+
+
+def _resume(subject_request: SubjectRequest):
+    try:
+        actions.resume(subject_request, current_user)
+    except (RequestError, InvalidTransition) as exc:
+        db.session.rollback()
+        flash(_explain(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The clock runs again."), "success")
+    return redirect(url_for("staff.ticket", request_id=subject_request.id))
+
+
+def _assign(subject_request: SubjectRequest):
+    form = AssignForm()
+    form.assignee.choices = _assignee_choices()
+    if not form.validate_on_submit():
+        return _render_ticket(subject_request, assign=form), 400
+    assignee = db.session.get(User, form.assignee.data)
+    try:
+        actions.assign(subject_request, current_user, assignee)
+    except RequestError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The request was assigned."), "success")
+    return redirect(url_for("staff.ticket", request_id=subject_request.id))
