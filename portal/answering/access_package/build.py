@@ -28,12 +28,12 @@ from portal.answering.access_package.contents import (
 from portal.answering.access_package.store import (
     AccessPackageError,
     check_answerable,
-    locked,
     packages_of,
     path_of,
 )
 from portal.extensions import db
 from portal.models import AccessPackage, Attachment, Role, SubjectRequest, User, utcnow
+from portal.subject_requests.locking import lock_request
 from portal.urls import external_url
 
 CHUNK = 64 * 1024
@@ -60,7 +60,7 @@ def _files_for_requester(request: SubjectRequest) -> list[Attachment]:
 
 def build(request: SubjectRequest, staff: User) -> AccessPackage:
     """Generate the package for an open access request; it replaces an unreleased one."""
-    request = locked(request)
+    request = lock_request(request.id)  # one generation at a time per ticket
     check_answerable(request)
     language = letters.letter_language(request)
     replaced = [p for p in packages_of(request) if p.released_at is None and p.removed_at is None]

@@ -20,6 +20,7 @@ from portal.models import AccessPackage, RequestKind, SubjectRequest, User, utcn
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.lifecycle import ACTIVE
+from portal.subject_requests.locking import lock_request
 from portal.subject_requests.timeline import notify, requester_url
 
 PACKAGE_DIR = "packages"
@@ -148,17 +149,6 @@ def report_of(package: AccessPackage) -> bytes | None:
 # Generating ------------------------------------------------------------------------------------
 
 
-def locked(request: SubjectRequest) -> SubjectRequest:
-    """The request row, locked until the commit (PostgreSQL), so that two staff members working
-    the same ticket at once cannot both generate or release."""
-    return db.session.scalars(
-        select(SubjectRequest)
-        .where(SubjectRequest.id == request.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def check_answerable(request: SubjectRequest) -> None:
     if request.kind is not RequestKind.ACCESS:
         raise AccessPackageError(
@@ -170,7 +160,8 @@ def check_answerable(request: SubjectRequest) -> None:
 
 def release(package: AccessPackage, staff: User) -> None:
     """Make the package downloadable for ACCESS_PACKAGE_DAYS and tell the requester by email."""
-    request = locked(package.request)
+    # Two staff members working the ticket at once cannot both release.
+    request = lock_request(package.request_id)
     db.session.refresh(package)
     if package.released_at is not None:
         raise AccessPackageError(

@@ -17,6 +17,7 @@ from portal.subject_requests import actions
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
 from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition
+from portal.subject_requests.locking import lock_request
 from portal.tokens import TokenExpired, TokenInvalid, TokenUsed
 from portal.web.accounts.forms import ConfirmForm
 from portal.web.requester.forms import MessageForm, SubjectRequestForm
@@ -38,9 +39,14 @@ def confirmed_required(view):
     return wrapped
 
 
-def own_request(request_id: int) -> SubjectRequest:
-    """The signed-in person's request, or 404: never another person's data."""
-    subject_request = db.session.get(SubjectRequest, request_id)
+def own_request(request_id: int, *, for_change: bool = False) -> SubjectRequest:
+    """The signed-in person's request, or 404: never another person's data. For a change, the
+    row is locked until the commit, so that it cannot cross a staff action (a withdrawal and an
+    answer at the same moment)."""
+    if for_change:
+        subject_request = lock_request(request_id)
+    else:
+        subject_request = db.session.get(SubjectRequest, request_id)
     if subject_request is None or subject_request.requester_id != current_user.id:
         abort(404)
     return subject_request
@@ -165,7 +171,7 @@ def show(request_id: int):
 @bp.post("/<int:request_id>/reply")
 @login_required
 def reply(request_id: int):
-    subject_request = own_request(request_id)
+    subject_request = own_request(request_id, for_change=True)
     form = MessageForm()
     if not form.validate_on_submit():
         # Shown again with what was written, and the reason next to the field.
@@ -195,7 +201,7 @@ def download(request_id: int, attachment_id: int):
 @bp.post("/<int:request_id>/withdraw")
 @login_required
 def withdraw(request_id: int):
-    subject_request = own_request(request_id)
+    subject_request = own_request(request_id, for_change=True)
     if ConfirmForm().validate_on_submit():
         try:
             actions.withdraw(subject_request, current_user)

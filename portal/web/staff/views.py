@@ -29,6 +29,7 @@ from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
 from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
+from portal.subject_requests.locking import lock_request, state_of
 from portal.web.staff.forms import (
     AskForm,
     AssignForm,
@@ -207,6 +208,7 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
             for action in ("reply", "ask", "extend", "resolve")
         },
         letter_language=letters.letter_language(subject_request),
+        state=state_of(subject_request),
     )
 
 
@@ -280,13 +282,27 @@ DONE_MESSAGES = {
 @bp.post("/requests/<int:request_id>/<action>")
 @staff_required
 def act(request_id: int, action: str):
-    subject_request = _ticket_or_404(request_id)
+    if action not in ACTIONS and action not in ("resume", "assign"):
+        abort(404)
+    # Locked until the commit: a second action on this ticket waits and then sees this one.
+    subject_request = lock_request(request_id)
+    if subject_request is None:
+        abort(404)
+    seen = request.form.get("state")
+    if seen and seen != state_of(subject_request):
+        db.session.rollback()
+        flash(
+            _(
+                "Someone else changed this request just now; here is its current state. "
+                "Nothing was done and nothing was sent."
+            ),
+            "error",
+        )
+        return _render_ticket(subject_request), 409
     if action == "resume":
         return _resume(subject_request)
     if action == "assign":
         return _assign(subject_request)
-    if action not in ACTIONS:
-        abort(404)
     form_class, perform = ACTIONS[action]
     form = form_class()
     if not form.validate_on_submit():
