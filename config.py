@@ -7,7 +7,9 @@ Production refuses to start when a setting it cannot do without is missing (see
 
 from __future__ import annotations
 
+import math
 import os
+import string
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +46,89 @@ def database_url(value: str | None) -> str | None:
 def _env_int(name: str, default: int) -> int:
     value = _env(name)
     return int(value) if value is not None else default
+
+
+# Keys that sign sessions and links, or key the suppression list's hashes, must resist guessing
+# offline: at least 128 bits of strength (NIST SP 800-57 Part 1 §5.6; GDPR Art. 32(1)). How a key
+# was made cannot be seen, so its strength is estimated from what it looks like: the size of the
+# character classes it uses, counting neither characters that repeat what came before nor runs such
+# as "aaaa", "abcd" or "9876". A key from `secrets.token_urlsafe(48)` gives about 400 bits.
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_BITS = 128
+SECRET_MIN_DISTINCT = 10
+KEY_ADVICE = (
+    'Generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))" '
+    "(README, 'Settings')."
+)
+_CHARACTER_CLASSES = (
+    string.ascii_lowercase,
+    string.ascii_uppercase,
+    string.digits,
+    string.punctuation + " ",
+)
+
+
+def _alphabet_size(key: str) -> int:
+    size = sum(len(chars) for chars in _CHARACTER_CLASSES if any(c in chars for c in key))
+    known = "".join(_CHARACTER_CLASSES)
+    # Letters beyond ASCII: counted as one more class of modest size, not as all of Unicode.
+    return size + (64 if any(c not in known for c in key) else 0)
+
+
+def _repeat_length(key: str, start: int) -> int:
+    """How far key[start:] repeats text that begins earlier (overlapping, as in "abab…")."""
+    earlier = key.find(key[start : start + 4], 0, start + 3)
+    if len(key) - start < 4 or earlier == -1:
+        return 0
+    length = 0
+    while start + length < len(key) and key[earlier + length] == key[start + length]:
+        length += 1
+    return length
+
+
+def _continues_run(key: str, index: int) -> bool:
+    """Whether key[index] is the third or later of a run like "aaa", "abc" or "cba"."""
+    if index < 2:
+        return False
+    step = ord(key[index]) - ord(key[index - 1])
+    return abs(step) <= 1 and step == ord(key[index - 1]) - ord(key[index - 2])
+
+
+def estimated_secret_bits(key: str) -> float:
+    """A rough estimate of the guessing entropy of ``key`` in bits, low for keys with a pattern."""
+    counted = 0
+    index = 0
+    while index < len(key):
+        repeated = _repeat_length(key, index)
+        if repeated >= 4:
+            index += repeated
+        elif _continues_run(key, index):
+            index += 1
+        else:
+            counted += 1
+            index += 1
+    return counted * math.log2(_alphabet_size(key)) if counted else 0.0
+
+
+def secret_problem(name: str, key: str) -> str | None:
+    """Why ``key`` is too weak for the secret setting ``name``, or None when it will do."""
+    if len(key) < SECRET_MIN_LENGTH:
+        return f"{name} must be at least {SECRET_MIN_LENGTH} characters of random data."
+    if len(set(key)) < SECRET_MIN_DISTINCT:
+        return (
+            f"{name} uses too few different characters ({len(set(key))}) to be random data; "
+            f"at least {SECRET_MIN_DISTINCT} are needed."
+        )
+    if "not-secret" in key.lower():
+        # The development and testing keys are published with the code (OWASP ASVS 4.0 V2.10.4).
+        return f"{name} is built from a key that is published with the portal's code."
+    bits = estimated_secret_bits(key)
+    if bits < SECRET_MIN_BITS:
+        return (
+            f"{name} does not look random: it repeats itself or runs in sequence, which leaves "
+            f"about {bits:.0f} bits of entropy where at least {SECRET_MIN_BITS} are needed."
+        )
+    return None
 
 
 class Config:
@@ -138,6 +223,8 @@ class Config:
 
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none; trust nothing).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    # Sent as Strict-Transport-Security when set (production): see ProductionConfig.
+    STRICT_TRANSPORT_SECURITY: str | None = None
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -186,6 +273,10 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # Browsers then refuse plain HTTP to the portal for two years, so a network attacker cannot
+    # strip TLS from the sign-in form (OWASP ASVS 4.0 V14.4.5; GDPR Art. 32(1)(a)). Browsers ignore
+    # it on a plain-HTTP response (RFC 6797 §8.1), so it is sent on every response.
+    STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
     PORTAL_BASE_URL = _env("PORTAL_BASE_URL")
     MAIL_SERVER = _env("MAIL_SERVER")
 
@@ -197,6 +288,8 @@ class ProductionConfig(Config):
         "MAIL_DEFAULT_SENDER",
     )
     ENV_NAMES = {"SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
+    # Keys the portal itself relies on for secrecy; each must be random enough when set.
+    SECRETS = ("SECRET_KEY", "SUPPRESSION_KEY")
 
     @classmethod
     def check_mapping(cls, settings: dict) -> None:
@@ -207,8 +300,14 @@ class ProductionConfig(Config):
                 + ", ".join(missing)
                 + ". Set them as environment variables (see README, 'Settings')."
             )
-        if len(settings["SECRET_KEY"]) < 32:
-            raise ConfigError("SECRET_KEY must be at least 32 characters of random data.")
+        for name in cls.SECRETS:
+            value = settings.get(name)
+            problem = secret_problem(name, value) if value else None
+            if problem:
+                raise ConfigError(f"{problem} {KEY_ADVICE}")
+        if settings.get("SUPPRESSION_KEY") == settings["SECRET_KEY"]:
+            # The suppression list must outlive a rotation of SECRET_KEY (GDPR Art. 21(3)).
+            raise ConfigError("SUPPRESSION_KEY must differ from SECRET_KEY. " + KEY_ADVICE)
         if settings.get("MAIL_TRANSPORT") != "smtp":
             raise ConfigError("In production MAIL_TRANSPORT must be 'smtp'.")
 

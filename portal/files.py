@@ -263,6 +263,9 @@ def serve(attachment: Attachment, reader: User):
         etag=False,
         max_age=0,
     )
+    # The stored type is complete ("text/plain; charset=utf-8"); send_file would append another
+    # charset to a text type, and a parameter given twice is an error (RFC 6838 §4.3).
+    response.content_type = attachment.content_type
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

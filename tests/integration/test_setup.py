@@ -17,7 +17,7 @@ from portal.notice import NoticeError
 from tests.conftest import REPO_ROOT
 
 PRODUCTION_SETTINGS = {
-    "SECRET_KEY": "x" * 40,
+    "SECRET_KEY": "qm1Uio2rtAEi0nM2i0xSFNNQcuo7czPf8Jfki1UT",
     "DATABASE_URL": "sqlite://",
     "PORTAL_BASE_URL": "https://tietosuoja.wprod.fi",
     "MAIL_SERVER": "smtp.wprod.fi",
