@@ -15,6 +15,7 @@ from portal.models.request import (
     RequestStatus,
     SubjectRequest,
 )
+from portal.models.sign_in import RecoveryCode, SignInSession
 from portal.models.suppression import SuppressionEntry
 from portal.models.token import UsedToken
 from portal.models.user import Role, User
@@ -30,10 +31,12 @@ __all__ = [
     "OutboxStatus",
     "Outcome",
     "RecipientNotice",
+    "RecoveryCode",
     "RequestKind",
     "RequestPause",
     "RequestStatus",
     "Role",
+    "SignInSession",
     "SubjectRequest",
     "SuppressionEntry",
     "UsedToken",

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, String, false
+from sqlalchemy import BigInteger, Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow, value_enum
@@ -53,6 +53,11 @@ class User(UserMixin, Base):
     restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the account was erased and only a stub remains for records that must be kept.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The second factor (staff and admins): a TOTP secret (RFC 6238), enrolled once a code from
+    # it has been entered. The last accepted time step refuses a code seen before (RFC 6238 §5.2).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_counter: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -70,6 +75,14 @@ class User(UserMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return self.is_staff
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enrolled_at is not None and self.totp_secret is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
