@@ -220,6 +220,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # "Remember me": requesters only, at most 14 days (portal.accounts.sessions.REMEMBER_DAYS).
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    # Staff are signed out after this many minutes without a request.
+    STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
+    # Releasing a copy of someone's data, completing an erasure or exporting data asks staff for
+    # their second factor again when the last check is older than this.
+    SECOND_FACTOR_FRESH_MINUTES = _env_int("SECOND_FACTOR_FRESH_MINUTES", 15)
 
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none; trust nothing).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)

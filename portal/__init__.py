@@ -80,13 +80,15 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     i18n.init_app(app)
 
-    from portal.accounts.services import load_user_for_session
+    from portal.web.accounts import guard
 
-    login_manager.user_loader(load_user_for_session)
+    # Sessions are checked on the server: the loader, the idle timeout, signing in and out.
+    guard.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.answering import access_package
+    from portal.web.accounts import second_factor as _second_factor  # noqa: F401 - adds routes
     from portal.web.accounts.views import bp as auth_bp
     from portal.web.admin.views import bp as admin_bp
     from portal.web.main.views import bp as main_bp

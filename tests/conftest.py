@@ -276,7 +276,13 @@ def make_user(app):
         role: Role = Role.REQUESTER,
         confirmed: bool = True,
         locale: str = "fi",
+        totp: bool | None = None,
     ) -> User:
+        """``totp``: enrol a second factor with a known secret (default: staff and admins do)."""
+        import pyotp
+
+        if totp is None:
+            totp = role is not Role.REQUESTER
         with app.app_context():
             user = User(
                 email=email,
@@ -285,6 +291,8 @@ def make_user(app):
                 locale=locale,
                 password_hash=hash_password(password),
                 email_confirmed_at=utcnow() if confirmed else None,
+                totp_secret=pyotp.random_base32() if totp else None,
+                totp_enrolled_at=utcnow() if totp else None,
             )
             db.session.add(user)
             db.session.commit()
@@ -295,14 +303,45 @@ def make_user(app):
     return make
 
 
+def totp_code(app, email: str, *, later: bool = False) -> str:
+    """A code the account's authenticator app would show: the first time step not used yet
+    (codes cannot be replayed), or with ``later`` one past the current step."""
+    import time
+
+    import pyotp
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import User
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        totp = pyotp.TOTP(user.totp_secret)
+        now = totp.timecode(time.time())
+        candidates = [now + 1] if later else [now - 1, now, now + 1]
+        last = user.totp_last_counter
+        usable = [c for c in candidates if last is None or c > last]
+        assert usable, "every code of this time window was used; move the clock"
+        return totp.generate_otp(usable[0])
+
+
+def sign_in(client, email: str, password: str, **extra):
+    """Sign in through the pages, entering the second factor's code when it is asked for."""
+    response = submit(client, "/login", {"email": email, "password": password, **extra})
+    if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
+        code = totp_code(client.application, email)
+        response = submit(client, "/login/code", {"code": code})
+    return response
+
+
 @pytest.fixture
 def login(client):
-    def sign_in(email: str = "maija@example.fi", password: str = "kettu juoksee metsässä"):
-        response = submit(client, "/login", {"email": email, "password": password})
+    def sign_in_here(email: str = "maija@example.fi", password: str = "kettu juoksee metsässä"):
+        response = sign_in(client, email, password)
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
 
-    return sign_in
+    return sign_in_here
 
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

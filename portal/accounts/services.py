@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
+from portal.accounts import sessions
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
 from portal.mail import queue_email
-from portal.models import Role, UsedToken, User, utcnow
+from portal.models import Role, SignInSession, UsedToken, User, utcnow
 from portal.models.user import new_session_nonce
 from portal.tokens import Purpose, TokenInvalid, TokenUsed, load_token, make_token
 from portal.urls import external_url
@@ -27,17 +28,6 @@ def normalize_email(address: str) -> str:
 
 def find_user_by_email(address: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(address)))
-
-
-def load_user_for_session(session_id: str) -> User | None:
-    """Flask-Login's loader: the id carries a nonce, so a password change ends other sessions."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_nonce != nonce:
-        return None
-    return user
 
 
 def spend_token(purpose: Purpose, payload: dict) -> None:
@@ -178,7 +168,11 @@ def confirm_email(token: str) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user, or None for an unknown address or a wrong password alike."""
+    """The user, or None for an unknown address or a wrong password alike.
+
+    The sign-in itself (``account.login``) is recorded when its session starts: for staff, only
+    after the second factor.
+    """
     user = find_user_by_email(email)
     if user is None:
         verify_password(None, password)
@@ -188,7 +182,6 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    audit.record("account.login", actor=user, subject=user)
     return user
 
 
@@ -238,15 +231,21 @@ def reset_password(token: str, password: str) -> User:
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()
     audit.record("account.password_reset", actor=user, subject=user)
+    # Whoever knew the old password is signed out everywhere.
+    sessions.end_all(user, "password_changed", actor=user)
     queue_password_changed_notice(user)
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(
+    user: User, current: str, new: str, *, keep: SignInSession | None = None
+) -> None:
+    """Change the password; every other sign-in ends (``keep`` is the one in use)."""
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("The current password is not correct."))
     _set_password(user, new)
     audit.record("account.password_changed", actor=user, subject=user)
+    sessions.end_all(user, "password_changed", actor=user, keep=keep)
     queue_password_changed_notice(user)
 
 
@@ -337,6 +336,7 @@ def accept_invitation(token: str, password: str) -> User:
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()
     audit.record("account.invitation_accepted", actor=user, subject=user)
+    sessions.end_all(user, "password_changed", actor=user)
     return user
 
 

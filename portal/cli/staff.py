@@ -33,3 +33,23 @@ def create_staff_command(email: str, name: str, admin: bool, locale: str) -> Non
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}; an invitation email is in the outbox.")
+
+
+@group.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def reset_second_factor_command(email: str) -> None:
+    """Forget a staff member's second factor (a lost phone) and sign them out everywhere; they
+    set up a new one at their next sign-in. Recorded on the audit trail."""
+    from portal.accounts import second_factor
+    from portal.accounts.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None or not user.is_staff:
+        raise click.ClickException(f"No staff account has the address {email}.")
+    second_factor.reset(user)
+    db.session.commit()
+    click.echo(
+        f"The second factor of {user.email} is reset and every session of theirs has ended. "
+        "They set up a new one when they next sign in."
+    )

@@ -44,7 +44,8 @@ class User(UserMixin, Base):
     # Which version of the privacy notice the person acknowledged, and when (GDPR Art. 13).
     notice_version: Mapped[str | None] = mapped_column(String(40))
     notice_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Changing it signs out every other session (after a password change or reset).
+    # Changing it kills the password-reset and invitation links sent before (after a password
+    # change or reset). Sessions themselves are rows of ``sign_in_session``.
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The newsletter (notice §4): the marketing the portal itself controls (GDPR Art. 21(2)).
@@ -61,8 +62,13 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    # The token of the sign-in this request runs under; set by the session loader, never stored.
+    sign_in_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        # Flask-Login's "alternative token": the session and remember cookies carry the sign-in,
+        # not only the account, so that ending the sign-in on the server ends the cookies too.
+        return f"{self.id}:{self.sign_in_token or ''}"
 
     @property
     def is_confirmed(self) -> bool:

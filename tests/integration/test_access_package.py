@@ -31,7 +31,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from tests.conftest import link_in, path_of, submit, text_of
+from tests.conftest import link_in, path_of, sign_in, submit, text_of
 from tests.integration.conftest import STAFF_PASSWORD, ticket
 
 PASSWORD = "kettu juoksee metsässä"
@@ -72,7 +72,7 @@ def packages_dir(app_settings) -> Path:
 
 def signed_in(app, email, password=PASSWORD):
     client = app.test_client()
-    response = submit(client, "/login", {"email": email, "password": password})
+    response = sign_in(client, email, password)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Attachment, AuditEvent, RequestKind, SubjectRequest
-from tests.conftest import REPO_ROOT, csrf_token, submit, text_of
+from tests.conftest import REPO_ROOT, csrf_token, sign_in, submit, text_of
 from tests.integration.conftest import ticket
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -54,7 +54,7 @@ def fetch(client, url):
 
 def signed_in(app, email, password=PASSWORD):
     other = app.test_client()
-    response = submit(other, "/login", {"email": email, "password": password})
+    response = sign_in(other, email, password)
     assert response.status_code == 302
     return other
 

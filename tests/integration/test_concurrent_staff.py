@@ -22,7 +22,7 @@ from portal.models import (
     Role,
     SubjectRequest,
 )
-from tests.conftest import csrf_token, submit
+from tests.conftest import csrf_token, sign_in
 from tests.integration.conftest import STAFF_PASSWORD
 
 STATE = re.compile(r'name="state" value="([^"]+)"')
@@ -42,7 +42,7 @@ def two_staff(app: Flask, contact, colleague):
     clients = []
     for user in (contact, colleague):
         client = app.test_client()
-        response = submit(client, "/login", {"email": user.email, "password": STAFF_PASSWORD})
+        response = sign_in(client, user.email, STAFF_PASSWORD)
         assert response.status_code == 302
         clients.append(client)
     return clients

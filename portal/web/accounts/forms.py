@@ -85,7 +85,20 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField(_l("Keep me signed in on this device"))
+    remember = BooleanField(_l("Keep me signed in on this device for 14 days (not for staff)"))
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(message=_l("Enter the code.")),
+            Length(max=40, message=_l("The code is too long.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"},
+    )
 
 
 class EmailOnlyForm(FlaskForm):

@@ -12,9 +12,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from portal.accounts import services
+from portal.accounts import second_factor, services, sessions
 from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.tokens import Purpose, TokenExpired, TokenInvalid, TokenUsed, load_token
@@ -28,6 +28,7 @@ from portal.web.accounts.forms import (
     RegisterForm,
     SetPasswordForm,
 )
+from portal.web.accounts.guard import begin_pending, current_sign_in, sign_in, sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -153,7 +154,14 @@ def login():
             # One message for an unknown address and a wrong password alike.
             flash(_("The email address or the password is not correct."), "error")
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
+        if user.needs_second_factor:
+            # Staff: nothing is signed in until the code (or, the first time, enrolment).
+            begin_pending(user, request.args.get("next"))
+            if user.has_second_factor:
+                return redirect(url_for("auth.second_factor_code"))
+            return redirect(url_for("auth.enrol_second_factor"))
+        sign_in(user, remember=form.remember.data)
+        db.session.commit()
         flash(_("Welcome, %(name)s.", name=user.name), "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
@@ -164,7 +172,8 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
+        sign_out()
+        db.session.commit()
         flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
 
@@ -222,9 +231,15 @@ def _set_password_page(purpose: Purpose, kind: str, token: str, action, done_mes
         except (TokenUsed, TokenInvalid):
             db.session.rollback()
             return _link_problem(kind, "used")
-        db.session.commit()
         if current_user.is_authenticated:
-            logout_user()
+            sign_out()
+        db.session.commit()
+        if purpose is Purpose.INVITATION and user.needs_second_factor:
+            # The link proved the mailbox and the password is new: enrol the second factor now,
+            # before any staff page.
+            begin_pending(user, None)
+            flash(_("Your password is saved. Now set up your second factor."), "success")
+            return redirect(url_for("auth.enrol_second_factor"))
         flash(done_message, "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, kind=kind, user=user)
@@ -251,14 +266,17 @@ def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                keep=current_sign_in(),
+            )
         except services.AccountError as exc:
             db.session.rollback()
             form.current_password.errors.append(str(exc))
             return render_template("auth/change_password.html", form=form)
         db.session.commit()
-        # The session nonce changed: sign this session in again, every other one is now out.
-        login_user(current_user._get_current_object())
         flash(_("Your password is changed."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
@@ -290,4 +308,15 @@ def profile():
         else:
             flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, logout_form=ConfirmForm())
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        logout_form=ConfirmForm(),
+        sign_ins=sessions.live(user),
+        this_sign_in=current_sign_in(),
+        describe_device=sessions.describe_device,
+        recovery_codes_left=(
+            second_factor.recovery_codes_left(user) if user.has_second_factor else None
+        ),
+    )

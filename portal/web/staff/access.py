@@ -14,6 +14,7 @@ from portal.answering import access_package
 from portal.extensions import db
 from portal.models import AccessPackage
 from portal.subject_requests.errors import RequestError
+from portal.web.accounts.guard import fresh_second_factor_required
 from portal.web.staff.views import _render_ticket, _ticket_or_404, bp, staff_required
 
 # The report is shown as it is in the ZIP. It may carry anything people wrote, so it runs with
@@ -76,6 +77,7 @@ def preview_access_package(request_id: int, package_id: int):
 
 @bp.route("/requests/<int:request_id>/access-package/<int:package_id>/download")
 @staff_required
+@fresh_second_factor_required
 def download_access_package(request_id: int, package_id: int):
     package = _package_or_404(request_id, package_id)
     access_package.record_download(package, current_user._get_current_object(), by_staff=True)
@@ -85,6 +87,7 @@ def download_access_package(request_id: int, package_id: int):
 
 @bp.post("/requests/<int:request_id>/access-package/<int:package_id>/release")
 @staff_required
+@fresh_second_factor_required
 def release_access_package(request_id: int, package_id: int):
     package = _package_or_404(request_id, package_id)
     return _act(

@@ -24,6 +24,7 @@ from portal import audit
 from portal.answering import rights
 from portal.extensions import db
 from portal.models import SuppressionEntry
+from portal.web.accounts.guard import fresh_second_factor_required
 from portal.web.staff.views import bp, staff_required
 
 ADDRESS = re.compile(r"[^\s,;<>\"']+@[^\s,;<>\"']+")
@@ -75,6 +76,7 @@ def suppression():
 
 @bp.route("/suppression.csv")
 @staff_required
+@fresh_second_factor_required
 def suppression_export():
     body = io.StringIO()
     writer = csv.writer(body)

@@ -30,6 +30,7 @@ from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
 from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
 from portal.subject_requests.locking import lock_request, state_of
+from portal.web.accounts.guard import fresh_second_factor_required
 from portal.web.staff.forms import (
     AskForm,
     AssignForm,
@@ -39,6 +40,7 @@ from portal.web.staff.forms import (
     ReplyForm,
     ResolveForm,
 )
+from portal.web.staff.sensitive import completes_an_erasure
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -281,6 +283,7 @@ DONE_MESSAGES = {
 
 @bp.post("/requests/<int:request_id>/<action>")
 @staff_required
+@fresh_second_factor_required(when=completes_an_erasure)
 def act(request_id: int, action: str):
     if action not in ACTIONS and action not in ("resume", "assign"):
         abort(404)
