@@ -2,6 +2,7 @@
 
 python3 scripts/demo.py            # http://127.0.0.1:5000
 PORT=5001 python3 scripts/demo.py  # another port
+python3 scripts/demo.py code       # the demo staff's current sign-in codes (second factor)
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def main() -> int:
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     flask = [str(PYTHON), "-m", "flask"]
+    if sys.argv[1:] == ["code"]:
+        # The demo staff's second-factor codes, for a newcomer without an authenticator app.
+        return subprocess.call([*flask, "demo", "code"], cwd=ROOT, env=env)
     say("building the database with the migrations")
     run(*flask, "db", "upgrade", env=env)
     say("demo data")
@@ -38,7 +42,8 @@ def main() -> int:
   The privacy portal is at   http://127.0.0.1:{port}/
   Its local mailbox is at    http://127.0.0.1:{port}/dev/mailbox/
   The contact person signs in with the address and password printed above
-  (also kept in instance/demo-login.txt). Stop with Ctrl-C.
+  (also kept in instance/demo-login.txt), then a code: in another terminal run
+  `python3 scripts/demo.py code`, or use an app with the key above. Stop with Ctrl-C.
 """,
         flush=True,
     )

@@ -21,6 +21,7 @@ def group() -> None:
 @with_appcontext
 def seed_command() -> None:
     """Make the privacy notice's contact person a staff user (and a demo admin)."""
+    from portal.accounts import second_factor
     from portal.accounts.passwords import hash_password
     from portal.accounts.services import find_user_by_email, normalize_email
     from portal.models import Role, User, utcnow
@@ -48,6 +49,45 @@ def seed_command() -> None:
         user.password_hash = hash_password(password)
         user.email_confirmed_at = user.email_confirmed_at or utcnow()
         user.role = role
+        if not user.has_second_factor:
+            # Staff sign in with a second factor. A newcomer may have no authenticator app at
+            # hand, so the demo enrols one and `flask demo code` shows its current code.
+            second_factor.begin_enrolment(user)
+            user.totp_enrolled_at = utcnow()
     db.session.commit()
     click.echo(f"Contact person (staff): {contact.email}  password: {password}")
     click.echo(f"Admin:                  admin@example.com  password: {password}")
+    click.echo(
+        "Staff also enter a code after the password: run `python3 scripts/demo.py code` "
+        "(or `flask demo code`), or add these keys to an authenticator app:"
+    )
+    for email, _name, _role in people:
+        user = find_user_by_email(email)
+        click.echo(f"  {user.email}: {second_factor.grouped(user.totp_secret)}")
+        click.echo(f"    {second_factor.provisioning_uri(user)}")
+
+
+@group.command("code")
+@with_appcontext
+def code_command() -> None:
+    """Show the current sign-in code of each demo staff member (what their app would show)."""
+    import time
+
+    import pyotp
+    from sqlalchemy import select
+
+    from portal.models import User
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo codes are not for production.")
+    demo_staff = db.session.scalars(
+        select(User).where(User.totp_secret.is_not(None), User.totp_enrolled_at.is_not(None))
+    )
+    seconds_left = 30 - int(time.time()) % 30
+    for user in demo_staff:
+        if user.is_staff:
+            click.echo(f"{user.email}: {pyotp.TOTP(user.totp_secret).now()}")
+    click.echo(
+        f"(valid for {seconds_left} more seconds; each code works once, so the next sign-in "
+        "needs the next code)"
+    )

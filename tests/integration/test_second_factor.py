@@ -310,3 +310,21 @@ def test_new_recovery_codes_replace_the_old_ones(app, staff_client, contact, db)
     submit(other, "/login", CREDENTIALS)
     assert enter_code(other, old[0]).status_code == 200
     assert enter_code(other, new[0]).status_code == 302
+
+
+def test_the_demo_enrols_its_staff_and_prints_their_codes(app, runner, client, db, tmp_path):
+    app.instance_path = str(tmp_path)
+    seeded = runner.invoke(args=["demo", "seed"])
+    assert seeded.exit_code == 0, seeded.output
+    assert "otpauth://totp/" in seeded.output
+    password = (tmp_path / "demo-login.txt").read_text(encoding="utf-8").split()[0]
+    # Seeding again keeps the key an app may already hold.
+    secret = user_row(db).totp_secret
+    runner.invoke(args=["demo", "seed"])
+    assert user_row(db).totp_secret == secret
+
+    shown = runner.invoke(args=["demo", "code"])
+    code = re.search(r"ville@wprod\.fi: (\d{6})", shown.output).group(1)
+    submit(client, "/login", {"email": "ville@wprod.fi", "password": password})
+    assert enter_code(client, code).status_code == 302
+    assert client.get("/staff/").status_code == 200
