@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +27,7 @@ from portal import audit
 from portal.accounts import sessions
 from portal.accounts.passwords import hash_password, verify_password
 from portal.extensions import db
+from portal.mail import queue_email
 from portal.models import AuditEvent, RecoveryCode, User, utcnow
 
 RECOVERY_CODE_COUNT = 10
@@ -85,6 +87,7 @@ def complete_enrolment(user: User, code: str, *, now: datetime | None = None) ->
         return None
     user.totp_enrolled_at = now
     audit.record("account.second_factor_enrolled", actor=user, subject=user)
+    _tell(user, "enrolled")
     return new_recovery_codes(user, now=now)
 
 
@@ -120,6 +123,20 @@ def reset(user: User, *, actor: User | None = None, now: datetime | None = None)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record("account.second_factor_reset", actor=actor, subject=user)
     sessions.end_all(user, "second_factor_reset", actor=actor, now=now)
+    _tell(user, "reset")
+
+
+def _tell(user: User, change: str) -> None:
+    """Email the person, so that a second factor set up or reset by someone else is noticed."""
+    if not user.email:
+        return
+    subjects = {
+        "enrolled": _l("A second factor was set up for your account"),
+        "reset": _l("The second factor of your account was reset"),
+    }
+    queue_email(
+        "second_factor_changed", to=user.email, user=user, subject=subjects[change], change=change
+    )
 
 
 # Checking a code --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
 from portal import audit
 from portal.extensions import db
@@ -25,6 +25,9 @@ from portal.models import SignInSession, User, utcnow
 REMEMBER_DAYS = 14
 # Last-seen times are written at most this often, so that reading a page rarely writes.
 SEEN_PRECISION = timedelta(seconds=60)
+# Ended sign-ins are deleted this long after they ended (the audit trail keeps their history):
+# the rows hold browser descriptions and need not outlive their use (GDPR Art. 5(1)(e)).
+KEEP_ENDED = timedelta(days=30)
 
 
 def _hash(token: str) -> str:
@@ -69,6 +72,7 @@ def start(
         if remember
         else current_app.config["PERMANENT_SESSION_LIFETIME"]
     )
+    forget_old(user, now)
     token = secrets.token_urlsafe(32)
     record = SignInSession(
         user=user,
@@ -92,6 +96,16 @@ def start(
         device=describe_device(record.user_agent),
     )
     return record, token
+
+
+def forget_old(user: User, now: datetime) -> None:
+    cutoff = now - KEEP_ENDED
+    db.session.execute(
+        delete(SignInSession).where(
+            SignInSession.user_id == user.id,
+            or_(SignInSession.ended_at < cutoff, SignInSession.expires_at < cutoff),
+        )
+    )
 
 
 @dataclass

@@ -88,6 +88,6 @@ def code_command() -> None:
         if user.is_staff:
             click.echo(f"{user.email}: {pyotp.TOTP(user.totp_secret).now()}")
     click.echo(
-        f"(valid for {seconds_left} more seconds; each code works once, so the next sign-in "
-        "needs the next code)"
+        f"(the code changes in {seconds_left} seconds; each code works once, so signing in "
+        "again needs the next one)"
     )

@@ -184,6 +184,8 @@ def test_an_invitation_goes_from_the_password_to_enrolment_before_any_staff_page
     shown = submit(client, "/login/second-factor/new", {"code": pyotp.TOTP(secret).now()})
     assert "Varakoodisi" in shown.get_data(as_text=True)
     assert client.get("/staff/").status_code == 200
+    deliver()
+    assert "toinen tunnistustekijä" in mailbox.to("kalle@wprod.fi")[-1]["Subject"].lower()
 
 
 def make_stale(db, user_id: int, minutes: int = 16) -> None:
@@ -275,9 +277,14 @@ def test_releasing_an_access_package_asks_again(app, staff_client, contact, make
     assert package.released_at is None
 
 
-def test_an_admin_resets_a_lost_second_factor_on_the_record(app, runner, staff_client, db):
+def test_an_admin_resets_a_lost_second_factor_on_the_record(
+    app, runner, staff_client, db, mailbox, deliver
+):
     result = runner.invoke(args=["staff", "reset-2fa", "ville@wprod.fi"])
     assert result.exit_code == 0, result.output
+    deliver()
+    [told] = mailbox.to("ville@wprod.fi")
+    assert "nollattiin" in told["Subject"]  # the person hears of it, in case it was not them
     user = user_row(db)
     assert (user.totp_secret, user.totp_enrolled_at) == (None, None)
     [reset] = events(db, "account.second_factor_reset")

@@ -250,3 +250,20 @@ def test_a_password_reset_ends_every_session(app, client, db, mailbox, deliver, 
     new = "uusi salasana kesämökille"
     submit(app.test_client(), link, {"password": new, "password_confirm": new})
     assert client.get("/account").status_code == 302
+
+
+def test_ended_sign_ins_are_deleted_a_month_later(app, client, db, make_user, login):
+    user = make_user()
+    login()
+    submit(client, "/logout", page="/account")
+    db.session.execute(
+        update(SignInSession)
+        .where(SignInSession.user_id == user.id)
+        .values(ended_at=datetime.now(UTC) - timedelta(days=31))
+    )
+    db.session.commit()
+    login()
+    rows = db.session.scalars(select(SignInSession).where(SignInSession.user_id == user.id)).all()
+    assert len(rows) == 1 and rows[0].ended_at is None
+    # The audit trail still tells of the sign-in that was deleted.
+    assert actions(db, user.id).count("account.login") == 2

@@ -227,7 +227,10 @@ def _ask_again():
     ]
     return (
         render_template(
-            "auth/second_factor_again.html", fields=fields, action=request.path, error=error
+            "auth/second_factor_again.html",
+            fields=fields,
+            action=request.full_path if request.query_string else request.path,
+            error=error,
         ),
         401,
     )
