@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.answering import access_package
     from portal.web.accounts import second_factor as _second_factor  # noqa: F401 - adds routes
     from portal.web.accounts.views import bp as auth_bp
+    from portal.web.admin import staff as _admin_staff  # noqa: F401 - adds its routes
     from portal.web.admin.views import bp as admin_bp
     from portal.web.main.views import bp as main_bp
     from portal.web.requester import access as _requester_access  # noqa: F401 - adds its routes

@@ -20,7 +20,7 @@ from portal.models import (
     SubjectRequest,
     User,
 )
-from tests.conftest import csrf_token, link_in, path_of, submit, totp_code
+from tests.conftest import csrf_token, link_in, path_of, sign_in, submit, totp_code
 from tests.integration.conftest import STAFF_PASSWORD, all_recipients_told, ticket
 
 CREDENTIALS = {"email": "ville@wprod.fi", "password": STAFF_PASSWORD}
@@ -335,3 +335,30 @@ def test_the_demo_enrols_its_staff_and_prints_their_codes(app, runner, client, d
     submit(client, "/login", {"email": "ville@wprod.fi", "password": password})
     assert enter_code(client, code).status_code == 302
     assert client.get("/staff/").status_code == 200
+
+
+def test_an_admin_resets_a_second_factor_from_the_staff_page(
+    app, staff_client, contact, make_user, db
+):
+    make_user(email="admin@wprod.fi", name="Aino Admin", role=Role.ADMIN, password=STAFF_PASSWORD)
+    admin = app.test_client()
+    sign_in(admin, "admin@wprod.fi", STAFF_PASSWORD)
+    assert staff_client.get("/admin/staff").status_code == 403  # staff, not an admin
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert "Ville Kärpijoki" in page and "Aino Admin" in page
+
+    admin_id = user_row(db, "admin@wprod.fi").id
+    make_stale(db, admin_id)
+    url = f"/admin/staff/{contact.id}/reset-second-factor"
+    asked = submit(admin, url, page="/admin/staff")
+    assert asked.status_code == 401  # the admin's own code first
+    assert user_row(db).has_second_factor
+
+    html = asked.get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    fields["second_factor_code"] = totp_code(app, "admin@wprod.fi", later=True)
+    assert admin.post(url, data=fields).status_code == 302
+    assert not user_row(db).has_second_factor
+    [reset] = events(db, "account.second_factor_reset")
+    assert (reset.actor_id, reset.subject_user_id) == (admin_id, contact.id)
+    assert staff_client.get("/staff/").status_code == 302
