@@ -305,7 +305,9 @@ def make_user(app):
 
 def totp_code(app, email: str, *, later: bool = False) -> str:
     """A code the account's authenticator app would show: the first time step not used yet
-    (codes cannot be replayed), or with ``later`` one past the current step."""
+    (codes cannot be replayed), or with ``later`` one past the current step. When a test has
+    used every code of this moment, the clock moves on (the account forgets its last step), as
+    if the person waited for the next code."""
     import time
 
     import pyotp
@@ -321,7 +323,10 @@ def totp_code(app, email: str, *, later: bool = False) -> str:
         candidates = [now + 1] if later else [now - 1, now, now + 1]
         last = user.totp_last_counter
         usable = [c for c in candidates if last is None or c > last]
-        assert usable, "every code of this time window was used; move the clock"
+        if not usable:
+            user.totp_last_counter = candidates[0] - 1
+            db.session.commit()
+            usable = candidates
         return totp.generate_otp(usable[0])
 
 
