@@ -362,3 +362,21 @@ def test_an_admin_resets_a_second_factor_from_the_staff_page(
     [reset] = events(db, "account.second_factor_reset")
     assert (reset.actor_id, reset.subject_user_id) == (admin_id, contact.id)
     assert staff_client.get("/staff/").status_code == 302
+
+
+def test_a_pending_sign_in_ends_when_the_password_changes_or_time_passes(client, db, contact):
+    submit(client, "/login", CREDENTIALS)
+    assert client.get("/login/code").status_code == 200
+    # The password is reset meanwhile (its nonce changes): the password typed before is void.
+    db.session.execute(update(User).where(User.id == contact.id).values(session_nonce="new"))
+    db.session.commit()
+    assert client.get("/login/code").headers["Location"] == "/login"
+
+    submit(client, "/login", CREDENTIALS)
+    with client.session_transaction() as cookie_session:
+        ago = datetime.now(UTC) - timedelta(minutes=11)
+        cookie_session["pending_sign_in"] = {
+            **cookie_session["pending_sign_in"],
+            "since": ago.isoformat(),
+        }
+    assert client.get("/login/code").headers["Location"] == "/login"

@@ -115,6 +115,8 @@ def begin_pending(user: User, next_url: str | None) -> None:
     """The password was right; the second factor comes next. Nothing is signed in yet."""
     session[PENDING] = {
         "uid": user.id,
+        # A password change or reset in the meantime ends the pending sign-in too.
+        "nonce": user.session_nonce,
         "since": utcnow().isoformat(),
         "next": safe_next(next_url),
     }
@@ -125,10 +127,15 @@ def pending_user() -> User | None:
     if not isinstance(pending, dict):
         return None
     since = datetime.fromisoformat(pending.get("since", "1970-01-01T00:00:00+00:00"))
-    if utcnow() - since > timedelta(minutes=PENDING_MINUTES):
+    user = db.session.get(User, pending.get("uid"))
+    if (
+        utcnow() - since > timedelta(minutes=PENDING_MINUTES)
+        or user is None
+        or user.session_nonce != pending.get("nonce")
+    ):
         session.pop(PENDING, None)
         return None
-    return db.session.get(User, pending.get("uid"))
+    return user
 
 
 def pending_next() -> str | None:
