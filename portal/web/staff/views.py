@@ -24,7 +24,7 @@ from portal.models import (
     SubjectRequest,
     User,
 )
-from portal.subject_requests import actions
+from portal.subject_requests import actions, identifiers
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
@@ -99,6 +99,8 @@ def _queue(view_name: str):
                 db.func.lower(SubjectRequest.reference).like(term),
                 db.func.lower(User.name).like(term),
                 db.func.lower(User.email).like(term),
+                # Customer number, username, business ID: finds every request that names them.
+                *identifiers.search_conditions(term),
             )
         )
     if view_name == "queue":
@@ -211,6 +213,12 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         },
         letter_language=letters.letter_language(subject_request),
         state=state_of(subject_request),
+        shared_identifiers=identifiers.shared_elsewhere(subject_request),
+        identifier_names={
+            "customer_number": _("Customer number"),
+            "username": _("Username"),
+            "business_id": _("Business ID"),
+        },
     )
 
 
