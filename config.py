@@ -237,6 +237,11 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
     AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
+    # Failed sign-ins per account typed, and wrong current passwords per account: a backoff.
+    ACCOUNT_GUESS_LIMIT = _env("ACCOUNT_GUESS_LIMIT", "5 per 15 minutes; 10 per hour; 20 per day")
+    # Reset and confirmation requests answer no sooner than this, whether or not the address has
+    # an account, so that timing does not tell (no user enumeration).
+    ACCOUNT_RESPONSE_FLOOR_MS = _env_int("ACCOUNT_RESPONSE_FLOOR_MS", 400)
 
     @classmethod
     def check(cls) -> None:
@@ -272,6 +277,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
     RATELIMIT_ENABLED = False
+    ACCOUNT_RESPONSE_FLOOR_MS = 0  # the tests that need it set it
     OUTBOX_RETRY_BASE_SECONDS = 60
 
 

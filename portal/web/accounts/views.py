@@ -19,6 +19,7 @@ from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.tokens import Purpose, TokenExpired, TokenInvalid, TokenUsed, load_token
 from portal.urls import safe_next
+from portal.web.accounts import throttle
 from portal.web.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -132,8 +133,10 @@ def renew_confirmation(token: str):
 def resend_confirmation():
     form = EmailOnlyForm()
     if form.validate_on_submit():
+        floor = throttle.ResponseFloor()
         services.resend_confirmation(form.email.data)
         db.session.commit()
+        floor.wait()
         return redirect(url_for("auth.check_mailbox", why="confirm"))
     return render_template("auth/resend_confirmation.html", form=form)
 
@@ -143,6 +146,7 @@ def resend_confirmation():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@throttle.sign_in_guesses
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -186,8 +190,10 @@ def logout():
 def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
+        floor = throttle.ResponseFloor()
         services.request_password_reset(form.email.data)
         db.session.commit()
+        floor.wait()
         return redirect(url_for("auth.check_mailbox", why="reset"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -262,6 +268,7 @@ def renew_invitation(token: str):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@throttle.password_guesses
 def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
