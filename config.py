@@ -162,6 +162,9 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)
+    # The whole of one delivery (connect, greeting, TLS, login, message): a server that drips one
+    # byte at a time cannot hold the sender for longer. Below OUTBOX_CLAIM_SECONDS (checked).
+    MAIL_DELIVERY_DEADLINE = _env_int("MAIL_DELIVERY_DEADLINE", 60)
     MAIL_SUPPRESS_SEND = False
     MAILBOX_DIR = _env("MAILBOX_DIR", str(INSTANCE_DIR / "mailbox"))
     DEV_MAILBOX = False
@@ -323,6 +326,10 @@ class ProductionConfig(Config):
             raise ConfigError("SUPPRESSION_KEY must differ from SECRET_KEY. " + KEY_ADVICE)
         if settings.get("MAIL_TRANSPORT") != "smtp":
             raise ConfigError("In production MAIL_TRANSPORT must be 'smtp'.")
+        deadline = settings.get("MAIL_DELIVERY_DEADLINE", cls.MAIL_DELIVERY_DEADLINE)
+        if deadline >= settings.get("OUTBOX_CLAIM_SECONDS", cls.OUTBOX_CLAIM_SECONDS):
+            # A claim that ends mid-delivery lets a second sender deliver the message again.
+            raise ConfigError("MAIL_DELIVERY_DEADLINE must be shorter than OUTBOX_CLAIM_SECONDS.")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -33,21 +31,19 @@ def send_command(mode: str | None, duration: float | None, interval: float) -> N
     Any number of senders may run at once; each message is claimed before delivery, so none is
     delivered twice.
     """
-    from portal.mail import deliver_due
+    from portal.errors import database_unavailable
+    from portal.mail import run_sender
 
-    deadline = None if duration is None else time.monotonic() + duration
-    keep_going = mode == "worker" or duration is not None
-    while True:
-        report = deliver_due()
-        if report:
-            click.echo(
-                f"sent {len(report.sent)}, to retry {len(report.retrying)}, "
-                f"failed {len(report.failed)}"
-            )
-        db.session.remove()
-        if not keep_going or (deadline is not None and time.monotonic() >= deadline):
-            break
-        time.sleep(interval)
+    try:
+        run_sender(forever=mode == "worker", duration=duration, interval=interval, echo=click.echo)
+    except Exception as exc:
+        # A one-off run during an outage says so in a line (and fails, for the timer to retry);
+        # a worker or a timed run waits the outage out inside run_sender.
+        if not database_unavailable(exc):
+            raise
+        raise click.ClickException(
+            f"the database is unavailable, nothing was sent: {exc}"
+        ) from None
 
 
 @group.command("status")
