@@ -8,6 +8,7 @@ import pytest
 
 from portal.answering.letters.texts import LETTERS, PLACEHOLDERS, LetterText
 from portal.models import Outcome, RequestKind
+from tests.finnish import REPLACED, plural_forms
 
 LANGUAGES = ("fi", "en")
 ACTIONS = {"reply", "ask", "extend", "resolve"}
@@ -56,11 +57,6 @@ MARKERS = {"fi": "[KIRJOITA TÄHÄN:", "en": "[WRITE HERE:"}
 REMEDY_WORDS = re.compile(
     r"tietosuojavaltuutet|valvontaviranomai|tuomioistui|hallinto-oikeu|muutoksenhaku|tietosuoja\.fi"
     r"|supervisory authority|ombudsman|judicial|\bcourts?\b|\bcomplain",
-    re.IGNORECASE,
-)
-# The Finnish letters use the polite plural verb forms, never "sinä", and no pronoun "te".
-INFORMAL_OR_PRONOUN = re.compile(
-    r"\b(sinä|sinun|sinua|sinulla|sinulle|sinut|voit|te|teidän|teille|teitä|teillä|teiltä)\b",
     re.IGNORECASE,
 )
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -200,9 +196,38 @@ def test_remedy_check_catches_remedy_wording(text):
     assert REMEDY_WORDS.search(text)
 
 
-@pytest.mark.parametrize("text", ["Voit vastata portaalissa.", "Teidän tietonne", "Sinulla on"])
-def test_address_check_catches_other_forms_of_address(text):
-    assert INFORMAL_OR_PRONOUN.search(text)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Voitte vastata portaalissa.",
+        "Teidän tietonne",
+        "Teille on lähetetty kopio.",
+        "Lähettäkää meille laskun numero.",
+        "Ottakaa yhteyttä.",
+        "Kun olitte kirjautuneet sisään",
+        "pyyntöännekin",
+    ],
+)
+def test_voice_check_catches_the_plural_forms(text):
+    assert plural_forms(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Voit vastata portaalissa. Sinulla on oikeus tarkastaa tietosi.",
+        "Lähetä meille laskun numero tai ota yhteyttä. Tilanne muuttuu, kun aikaa kuluu.",
+        "Jatkaa, alkaa, lakkaa, muokkaa: tänne ja sinne.",
+    ],
+)
+def test_voice_check_passes_the_singular(text):
+    assert plural_forms(text) == []
+
+
+def test_every_replaced_form_is_caught_and_its_replacement_is_not():
+    for plural, singular in REPLACED.items():
+        assert plural_forms(plural) == [plural]
+        assert plural_forms(singular) == [], singular
 
 
 @pytest.mark.parametrize(("letter", "language"), TEXTS)
@@ -234,8 +259,9 @@ def test_extension_gives_the_new_due_date():
 
 
 @pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
-def test_finnish_letters_address_the_person_consistently(letter: LetterText):
-    assert INFORMAL_OR_PRONOUN.search(letter.body["fi"]) is None
+def test_finnish_letters_speak_as_sina(letter: LetterText):
+    # Issue 10, item 7: one voice with the pages and the email frames.
+    assert plural_forms(letter.title["fi"] + "\n" + letter.body["fi"]) == []
 
 
 @pytest.mark.parametrize(("letter", "language"), TEXTS)

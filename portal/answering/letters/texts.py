@@ -19,8 +19,10 @@ lodge a complaint with the supervisory authority and to seek a judicial remedy
 (Art. 12(4)): the email layout appends that text to every refusal and partial completion,
 so it is worded, and kept up to date, in one place.
 
-The Finnish letters address the person in the polite plural verb forms ("Voitte",
-"pyyntönne") without the pronouns "te"/"teidän", in short plain-language sentences.
+The Finnish letters speak to the person as *sinä* ("voit", "pyyntösi"), as the portal's pages
+and email frames do and as the Data Protection Ombudsman does on tietosuoja.fi, in short
+plain-language sentences; never in the plural or polite *te* ("voitte", "pyyntönne"), which
+would be a second voice inside one email (issue 10, item 7).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ PLACEHOLDERS: dict[str, str] = {
 
 _QUESTIONS = {
     "fi": (
-        "Jos haluatte kysyä jotain, voitte vastata portaalissa pyynnön sivulla "
+        "Jos haluat kysyä jotain, voit vastata portaalissa pyynnön sivulla "
         "tai ottaa yhteyttä: {contact_email}, puh. {contact_phone}."
     ),
     "en": (
@@ -92,7 +94,7 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Yleinen vastaus", "en": "General reply"},
         body={
             "fi": _fi(
-                "Kiitos pyynnöstänne {reference} ({kind}), jonka saimme {received_on}.",
+                "Kiitos pyynnöstäsi {reference} ({kind}), jonka saimme {received_on}.",
                 "[KIRJOITA TÄHÄN: vastaus tai tieto siitä, miten pyynnön käsittely etenee]",
                 "Vastaamme pyyntöön viimeistään {due_on}.",
                 _QUESTIONS["fi"],
@@ -114,9 +116,9 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Henkilöllisyyden varmistaminen", "en": "Confirming identity"},
         body={
             "fi": _fi(
-                "Olemme saaneet pyyntönne {reference} ({kind}). Annamme ja muutamme tietoja "
+                "Olemme saaneet pyyntösi {reference} ({kind}). Annamme ja muutamme tietoja "
                 "vain sille, jota ne koskevat. Siksi meidän on ensin varmistettava "
-                "henkilöllisyytenne. Tarvitsemme siihen seuraavat tiedot:",
+                "henkilöllisyytesi. Tarvitsemme siihen seuraavat tiedot:",
                 "[KIRJOITA TÄHÄN: vain ne tiedot, joita henkilöllisyyden varmistaminen vaatii, "
                 "esimerkiksi asiakasnumero tai jonkin laskun numero]",
                 "Emme tarvitse muita tietoja. Käytämme näitä tietoja vain henkilöllisyyden "
@@ -141,10 +143,10 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Pyynnön tarkentaminen", "en": "Clarifying the request"},
         body={
             "fi": _fi(
-                "Kiitos pyynnöstänne {reference} ({kind}). Jotta voimme käsitellä sen oikein, "
+                "Kiitos pyynnöstäsi {reference} ({kind}). Jotta voimme käsitellä sen oikein, "
                 "tarvitsemme tarkennusta siihen, mitä pyyntö koskee.",
                 "[KIRJOITA TÄHÄN: mikä pyynnössä on epäselvää]",
-                "Kertokaa, mitä tietoja tai mitä palveluitamme pyyntö koskee, esimerkiksi "
+                "Kerro, mitä tietoja tai mitä palveluitamme pyyntö koskee, esimerkiksi "
                 "laskutustietoja, hosting-palvelun käyttäjätietoja tai uutiskirjettä.",
             ),
             "en": _en(
@@ -164,7 +166,7 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Vastausajan jatkaminen", "en": "Extending the time limit"},
         body={
             "fi": _fi(
-                "Käsittelemme pyyntöänne {reference} ({kind}), jonka saimme {received_on}. "
+                "Käsittelemme pyyntöäsi {reference} ({kind}), jonka saimme {received_on}. "
                 "Emme pysty vastaamaan siihen kuukauden kuluessa, joten jatkamme vastausaikaa. "
                 "Vastaamme viimeistään {due_on}.",
                 "Tarvitsemme lisäaikaa, koska [KIRJOITA TÄHÄN: syy, esimerkiksi pyynnön "
@@ -196,13 +198,13 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Tarkastus tehty", "en": "Access given"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}).",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}).",
                 # Art. 15(1)(a)-(h) and 15(3): the copy and the information go together.
-                "Kopio henkilötiedoistanne ja tietosuoja-asetuksen 15 artiklan mukaiset tiedot "
-                "ovat ladattavissa portaalissa pyynnön sivulla, kun olette kirjautunut sisään. "
+                "Kopio henkilötiedoistasi ja tietosuoja-asetuksen 15 artiklan mukaiset tiedot "
+                "ovat ladattavissa portaalissa pyynnön sivulla, kun olet kirjautunut sisään. "
                 "Tiedoissa kerrotaan muun muassa, mihin tietoja käytetään, mistä ne on saatu, "
                 "kenelle niitä luovutetaan ja kuinka kauan niitä säilytetään.",
-                "Ensimmäinen kopio on maksuton. Jos huomaatte tiedoissa virheen, voitte pyytää "
+                "Ensimmäinen kopio on maksuton. Jos huomaat tiedoissa virheen, voit pyytää "
                 "sen korjaamista portaalissa.",
             ),
             "en": _en(
@@ -224,10 +226,10 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Tiedot korjattu", "en": "Data corrected"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja korjanneet tietonne "
-                "pyyntönne mukaisesti.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}) ja korjanneet tietosi "
+                "pyyntösi mukaisesti.",
                 # Art. 19: each recipient is told of the rectification.
-                "Olemme ilmoittaneet korjauksesta seuraaville tahoille, joille tietojanne "
+                "Olemme ilmoittaneet korjauksesta seuraaville tahoille, joille tietojasi "
                 "on luovutettu:\n{recipients}",
                 _QUESTIONS["fi"],
             ),
@@ -248,14 +250,14 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Tiedot poistettu", "en": "Data erased"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja poistaneet henkilötietonne.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}) ja poistaneet henkilötietosi.",
                 # Art. 17(3)(b): the Accounting Act outlives the erasure for billing records.
                 "Laki velvoittaa meidät säilyttämään seuraavat tiedot vielä jonkin aikaa. "
                 "Luettelossa on kunkin tiedon säilyttämisen peruste ja se, kuinka kauan "
                 "tietoa säilytetään:\n{kept_records}",
                 "Käytämme näitä tietoja vain tähän tarkoitukseen ja poistamme ne, kun "
                 "säilytysaika päättyy.",
-                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojanne "
+                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojasi "
                 "on luovutettu:\n{recipients}",
             ),
             "en": _en(
@@ -277,13 +279,13 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Käsittely rajoitettu", "en": "Processing restricted"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja rajoittaneet "
-                "henkilötietojenne käsittelyä.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}) ja rajoittaneet "
+                "henkilötietojesi käsittelyä.",
                 # Art. 18(2)-(3).
-                "Säilytämme tietoja, mutta muuten käsittelemme niitä vain suostumuksellanne "
+                "Säilytämme tietojasi, mutta muuten käsittelemme niitä vain suostumuksellasi "
                 "tai tietosuoja-asetuksen 18 artiklan 2 kohdassa mainituissa tilanteissa. "
-                "Ilmoitamme etukäteen, ennen kuin poistamme rajoituksen.",
-                "Olemme ilmoittaneet rajoituksesta seuraaville tahoille, joille tietojanne "
+                "Kerromme sinulle etukäteen, ennen kuin poistamme rajoituksen.",
+                "Olemme ilmoittaneet rajoituksesta seuraaville tahoille, joille tietojasi "
                 "on luovutettu:\n{recipients}",
             ),
             "en": _en(
@@ -305,8 +307,8 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Vastustettu käsittely lopetettu", "en": "Objected processing stopped"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}). Olemme lopettaneet sen "
-                "henkilötietojenne käsittelyn, jota vastustitte (tietosuoja-asetuksen "
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Olemme lopettaneet sen "
+                "henkilötietojesi käsittelyn, jota vastustit (tietosuoja-asetuksen "
                 "21 artiklan 1 kohta).",
                 # Art. 21(1) covers processing on legitimate interests, not contract or law.
                 "Vastustamisoikeus koskee käsittelyä, joka perustuu oikeutettuun etuumme. "
@@ -334,15 +336,15 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Suoramarkkinointi lopetettu", "en": "Direct marketing stopped"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}). Olemme lopettaneet "
-                "suoramarkkinoinnin. Ette saa meiltä enää markkinointiviestejä ettekä "
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Olemme lopettaneet "
+                "suoramarkkinoinnin. Et saa meiltä enää markkinointiviestejä etkä "
                 "uutiskirjettämme.",
                 # Art. 21(3): the ban must outlive the account, so the address is kept.
-                "Jotta kielto pysyy voimassa, olemme lisänneet sähköpostiosoitteenne "
+                "Jotta kielto pysyy voimassa, olemme lisänneet sähköpostiosoitteesi "
                 "estolistalle. Säilytämme osoitetta estolistalla vain tätä tarkoitusta varten. "
-                "Kielto on voimassa myös, jos käyttäjätilinne myöhemmin poistetaan.",
+                "Kielto on voimassa myös, jos käyttäjätilisi myöhemmin poistetaan.",
                 "Laskut ja palvelun käytön kannalta välttämättömät tiedotteet lähetämme "
-                "edelleen, jos asiakkuutenne on voimassa.",
+                "edelleen, jos asiakkuutesi on voimassa.",
             ),
             "en": _en(
                 "We have handled your request {reference} ({kind}). We have stopped direct "
@@ -364,11 +366,11 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Suostumus peruttu", "en": "Consent withdrawn"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}). Olemme kirjanneet "
-                "suostumuksenne peruuttamisen ja lopettaneet käsittelyn, joka perustui "
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Olemme kirjanneet "
+                "suostumuksesi peruuttamisen ja lopettaneet käsittelyn, joka perustui "
                 "tähän suostumukseen.",
                 "Peruuttaminen ei vaikuta siihen, että ennen peruuttamista tehty käsittely "
-                "oli lainmukaista (tietosuoja-asetuksen 7 artiklan 3 kohta). Voitte antaa "
+                "oli lainmukaista (tietosuoja-asetuksen 7 artiklan 3 kohta). Voit antaa "
                 "suostumuksen uudelleen milloin tahansa.",
                 _QUESTIONS["fi"],
             ),
@@ -391,8 +393,8 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Tiedot poistettu osittain", "en": "Data erased in part"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}) ja poistaneet ne "
-                "henkilötietonne, jotka voidaan poistaa.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}) ja poistaneet ne "
+                "henkilötietosi, jotka voidaan poistaa.",
                 # Art. 17(3)(b) with the Accounting Act (1336/1997) ch. 2 §10.
                 "Seuraavia tietoja emme voi vielä poistaa, koska laki velvoittaa meidät "
                 "säilyttämään ne (tietosuoja-asetuksen 17 artiklan 3 kohdan b alakohta ja "
@@ -400,7 +402,7 @@ LETTERS: tuple[LetterText, ...] = (
                 "Olemme rajoittaneet näiden tietojen käsittelyä. Säilytämme niitä vain "
                 "lakisääteistä tarkoitusta varten emmekä käytä niitä muuhun. Poistamme ne, "
                 "kun säilytysaika päättyy.",
-                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojanne "
+                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojasi "
                 "on luovutettu:\n{recipients}",
             ),
             "en": _en(
@@ -425,7 +427,7 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Osittain toteutettu", "en": "Carried out in part"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}). Pystyimme toteuttamaan "
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Pystyimme toteuttamaan "
                 "pyynnön vain osittain.",
                 "Toteutimme seuraavat asiat:\n[KIRJOITA TÄHÄN: mitä tehtiin]",
                 "Emme toteuttaneet seuraavia asioita:\n[KIRJOITA TÄHÄN: mitä jäi tekemättä]",
@@ -455,7 +457,7 @@ LETTERS: tuple[LetterText, ...] = (
         },
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}). Emme toteuta pyyntöä, "
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Emme toteuta pyyntöä, "
                 "koska se on ilmeisen perusteeton tai kohtuuton (tietosuoja-asetuksen "
                 "12 artiklan 5 kohta).",
                 # Art. 12(5): the controller must be able to demonstrate it.
@@ -486,14 +488,14 @@ LETTERS: tuple[LetterText, ...] = (
         },
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}). Emme voi toteuttaa "
-                "pyyntöä, koska emme pystyneet varmistamaan henkilöllisyyttänne.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Emme voi toteuttaa "
+                "pyyntöä, koska emme pystyneet varmistamaan henkilöllisyyttäsi.",
                 # Art. 11(2), 12(2): without identification the rights cannot be exercised.
                 "Annamme ja muutamme tietoja vain silloin, kun voimme varmistaa, että ne "
                 "koskevat pyynnön tekijää (tietosuoja-asetuksen 11 artiklan 2 kohta ja "
                 "12 artiklan 2 kohta).",
-                "Voitte tehdä portaalissa uuden pyynnön milloin tahansa. Liittäkää siihen "
-                "tiedot, joilla henkilöllisyytenne voidaan varmistaa, esimerkiksi ne tiedot, "
+                "Voit tehdä portaalissa uuden pyynnön milloin tahansa. Liitä siihen "
+                "tiedot, joilla henkilöllisyytesi voidaan varmistaa, esimerkiksi ne tiedot, "
                 "joita pyysimme.",
             ),
             "en": _en(
@@ -518,11 +520,11 @@ LETTERS: tuple[LetterText, ...] = (
         },
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntönne {reference} ({kind}). Arvioimme sen ottaen "
-                "huomioon erityisen tilanteenne, josta kerroitte.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Arvioimme sen ottaen "
+                "huomioon erityisen tilanteesi, josta kerroit.",
                 # Art. 21(1): the controller must demonstrate the compelling grounds.
                 "Emme lopeta käsittelyä, koska siihen on huomattavan tärkeä ja perusteltu syy, "
-                "joka syrjäyttää etunne, oikeutenne ja vapautenne (tietosuoja-asetuksen "
+                "joka syrjäyttää etusi, oikeutesi ja vapautesi (tietosuoja-asetuksen "
                 "21 artiklan 1 kohta).",
                 "Perusteet:\n[KIRJOITA TÄHÄN: mikä käsittely jatkuu, mihin se perustuu ja "
                 "miksi syy painaa enemmän kuin henkilön kertoma tilanne]",
