@@ -12,7 +12,10 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
+
+from tests.conftest import totp_code
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -78,3 +81,16 @@ def page(browser, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def sign_in(page, email: str, password: str, app=None) -> None:
+    page.goto("/login")
+    page.get_by_label("Sähköpostiosoite").fill(email)
+    page.get_by_label("Salasana", exact=True).fill(password)
+    page.get_by_role("button", name="Kirjaudu sisään").click()
+    if app is not None:
+        # Staff: the code from the authenticator app comes next.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Kirjoita koodisi")
+        page.get_by_label("Koodi").fill(totp_code(app, email))
+        page.get_by_role("button", name="Kirjaudu sisään").click()
+    expect(page.locator(".flash-success")).to_contain_text("Tervetuloa")

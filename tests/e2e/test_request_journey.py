@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Role
-from tests.conftest import totp_code
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -21,19 +21,6 @@ def open_latest_mail(page, subject_part: str) -> None:
     page.goto("/dev/mailbox/")
     page.get_by_role("link", name=re.compile(subject_part)).first.click()
     page.locator(".mail-body a").first.click()
-
-
-def sign_in(page, email: str, password: str, app=None) -> None:
-    page.goto("/login")
-    page.get_by_label("Sähköpostiosoite").fill(email)
-    page.get_by_label("Salasana", exact=True).fill(password)
-    page.get_by_role("button", name="Kirjaudu sisään").click()
-    if app is not None:
-        # Staff: the code from the authenticator app comes next.
-        expect(page.get_by_role("heading", level=1)).to_have_text("Kirjoita koodisi")
-        page.get_by_label("Koodi").fill(totp_code(app, email))
-        page.get_by_role("button", name="Kirjaudu sisään").click()
-    expect(page.locator(".flash-success")).to_contain_text("Tervetuloa")
 
 
 def test_erasure_request_from_registration_to_answer(app, browser, live_server, make_user, deliver):

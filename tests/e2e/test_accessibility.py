@@ -1,0 +1,155 @@
+"""Every main page, as each kind of user sees it, at a desktop and a phone width: axe-core finds
+no critical or serious violation (WCAG 2.1 AA, which the Finnish Act on the Provision of Digital
+Services 306/2019 asks of public services and which a requester of any kind needs), and nothing
+is wider than the screen.
+
+Set SCREENSHOT_DIR to keep a screenshot of each page and width for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
+
+from portal.models import RequestKind, Role, SubjectRequest
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+BLOCKING = {"critical", "serious"}
+PASSWORD = "kirsikkapuu kukkii keväällä"
+STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
+
+
+def check_page(browser, live_server, path: str, *, storage_state=None, name: str) -> list[str]:
+    """axe-core's blocking violations and any horizontal overflow, at each width."""
+    problems = []
+    for label, width in WIDTHS.items():
+        # The portal's CSP rightly refuses injected scripts: only axe's own context bypasses it.
+        context = browser.new_context(
+            base_url=live_server,
+            locale="fi-FI",
+            viewport={"width": width, "height": 900},
+            bypass_csp=True,
+            storage_state=storage_state,
+        )
+        page = context.new_page()
+        response = page.goto(path)
+        assert response is not None and response.status < 400, (path, response and response.status)
+        results = Axe().run(page)
+        for violation in results.response["violations"]:
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                problems.append(
+                    f"{path} @{width}: {violation['id']} ({violation['impact']}) {targets}"
+                )
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            problems.append(f"{path} @{width}: {overflow} px wider than the screen")
+        if directory := os.environ.get("SCREENSHOT_DIR"):
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{directory}/{name}-{label}.png", full_page=True)
+        context.close()
+    return problems
+
+
+def signed_in_state(browser, live_server, email, password, app=None) -> dict:
+    context = browser.new_context(base_url=live_server, locale="fi-FI")
+    page = context.new_page()
+    sign_in(page, email, password, app)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def people(app, make_user, make_request_e2e):
+    """A requester with two requests (one sharing a customer number with someone else's), and
+    the contact person."""
+    requester = make_user(email="pekka@example.fi", name="Pekka Pyytäjä", password=PASSWORD)
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    other = make_user(email="toinen@example.org", name="Toinen Henkilö", password=PASSWORD)
+    access_id = make_request_e2e(requester, RequestKind.ACCESS, customer_number="10042")
+    make_request_e2e(other, RequestKind.ERASURE, customer_number="10042")
+    return {"access_id": access_id}
+
+
+@pytest.fixture
+def make_request_e2e(app):
+    """A confirmed request, made through the services as the web layer makes it."""
+    from portal.extensions import db
+    from portal.intake import submission
+    from portal.models import User
+    from portal.tokens import Purpose, make_token
+
+    counter = iter(range(1000))
+
+    def make(requester, kind, **identifiers):
+        with app.test_request_context():
+            user = db.session.get(User, requester.id)
+            made = submission.submit_request(
+                user,
+                kind,
+                submission_key=f"a11y-{next(counter)}",
+                description="Haluan tietää, mitä tietoja minusta on.",
+                **identifiers,
+            )
+            db.session.commit()
+            submission.confirm_request(make_token(Purpose.CONFIRM_REQUEST, rid=made.id))
+            db.session.commit()
+            return made.id
+
+    return make
+
+
+def test_public_pages(browser, live_server):
+    problems = []
+    for path in ("/", "/privacy-notice", "/register", "/login", "/forgot-password"):
+        problems += check_page(browser, live_server, path, name="public" + re.sub(r"\W", "-", path))
+    assert problems == []
+
+
+def test_requester_pages(app, browser, live_server, people):
+    state = signed_in_state(browser, live_server, "pekka@example.fi", PASSWORD)
+    problems = []
+    pages = ["/account", "/requests/", "/requests/new", "/requests/new/objection"]
+    pages.append(f"/requests/{people['access_id']}")
+    for path in pages:
+        problems += check_page(
+            browser,
+            live_server,
+            path,
+            storage_state=state,
+            name="requester" + re.sub(r"\W", "-", path),
+        )
+    assert problems == []
+
+
+def test_staff_pages(app, browser, live_server, people, db):
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    reference = db.session.scalar(
+        sa.select(SubjectRequest.reference).where(SubjectRequest.id == people["access_id"])
+    )
+    problems = []
+    pages = [
+        "/staff/",
+        f"/staff/?q={reference}",
+        "/staff/closed",
+        f"/staff/requests/{people['access_id']}",
+        "/staff/intake",
+        "/staff/letters",
+        "/staff/suppression",
+    ]
+    for path in pages:
+        problems += check_page(
+            browser, live_server, path, storage_state=state, name="staff" + re.sub(r"\W", "-", path)
+        )
+    assert problems == []
