@@ -1,7 +1,8 @@
-"""Absolute links for email."""
+"""Absolute links for email, and redirect targets that stay on the site."""
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -21,7 +22,19 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A redirect target after sign-in, only if it stays on this site (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A redirect target after sign-in, only if it stays on this site (no open redirect).
+
+    Checked as a browser reads it: browsers drop tabs and line breaks anywhere in a URL, trim
+    spaces and control characters, and read a backslash as a slash. So a target with any of them
+    is refused whole: ``/%09/evil.example`` arrives as "/", a tab, "/evil.example", which a
+    browser follows to ``//evil.example/``, another site."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ch == "\\" or ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
