@@ -1,10 +1,14 @@
-"""Bad input gets a clear answer and loses nothing, on every backend: open redirects."""
+"""Bad input gets a clear answer and loses nothing, on every backend: open redirects, formulas
+in CSV exports."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, submit
 
 # Open redirects -------------------------------------------------------------------------------
 
@@ -60,3 +64,40 @@ def test_a_target_on_the_site_is_kept(client):
     assert safe_next("/staff/requests/3#access-package") == "/staff/requests/3#access-package"
     for target in ("/\t/evil.example/", "/\\evil.example", " /x", "/x\r\nSet-Cookie: a=1", None):
         assert safe_next(target) is None, repr(target)
+
+
+# CSV exports ----------------------------------------------------------------------------------
+
+FORMULAS = ["=1+2@example.fi", "+358@example.fi", "-2+3@example.fi", "@sum@example.fi"]
+
+
+def test_csv_cells_are_never_formulas():
+    from portal.web.csv_safe import csv_text, safe_cell
+
+    for value in ('=HYPERLINK("x")', "+1", "-1", "@A1", "\t=1", "\r=1"):
+        assert safe_cell(value).startswith("'")
+    assert safe_cell("maija@example.fi") == "maija@example.fi"
+    assert safe_cell(None) == ""
+    rows = list(csv.reader(io.StringIO(csv_text(["=a"], [["=b", 1]]))))
+    assert rows == [["'=a"], ["'=b", "1"]]
+
+
+def test_the_suppression_check_neutralises_formulas(app, staff_client):
+    from portal.answering import rights
+    from portal.extensions import db as portal_db
+
+    with app.app_context():
+        for address in [*FORMULAS, "maija@example.fi"]:
+            rights.suppress(address, "marketing_objection")
+        portal_db.session.commit()
+    response = submit(
+        staff_client,
+        "/staff/suppression",
+        {"addresses": "\n".join([*FORMULAS, "maija@example.fi", "muu@example.fi"])},
+    )
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["email", "action"]
+    cells = [row[0] for row in rows[1:]]
+    assert sorted(cells) == sorted(["'" + a for a in FORMULAS] + ["maija@example.fi"])
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

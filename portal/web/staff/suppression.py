@@ -7,11 +7,9 @@ hashes themselves can be exported for the record.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
-from flask import Response, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,6 +23,7 @@ from portal.answering import rights
 from portal.extensions import db
 from portal.models import SuppressionEntry
 from portal.web.accounts.guard import fresh_second_factor_required
+from portal.web.csv_safe import csv_response
 from portal.web.staff.views import bp, staff_required
 
 ADDRESS = re.compile(r"[^\s,;<>\"']+@[^\s,;<>\"']+")
@@ -59,17 +58,11 @@ def suppression():
             found = rights.matching(addresses)
             audit.record("suppression.checked", checked=len(addresses), matched=len(found))
             db.session.commit()
-            body = io.StringIO()
-            writer = csv.writer(body)
-            writer.writerow(["email", "action"])
-            writer.writerows([address, "remove"] for address in found)
-            return Response(
-                body.getvalue(),
-                mimetype="text/csv",
-                headers={
-                    "Content-Disposition": "attachment; filename=remove-from-newsletter.csv",
-                    "Cache-Control": "private, no-store",
-                },
+            return csv_response(
+                "remove-from-newsletter.csv",
+                ["email", "action"],
+                ([address, "remove"] for address in found),
+                {"Cache-Control": "private, no-store"},
             )
     return render_template("staff/suppression.html", form=form, count=count)
 
@@ -78,13 +71,9 @@ def suppression():
 @staff_required
 @fresh_second_factor_required
 def suppression_export():
-    body = io.StringIO()
-    writer = csv.writer(body)
-    writer.writerow(["address_hmac_sha256", "reason", "added"])
-    for entry in db.session.scalars(select(SuppressionEntry).order_by(SuppressionEntry.id)):
-        writer.writerow([entry.address_hash, entry.reason, entry.created_at.date().isoformat()])
-    return Response(
-        body.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=suppression-list.csv"},
+    entries = db.session.scalars(select(SuppressionEntry).order_by(SuppressionEntry.id))
+    return csv_response(
+        "suppression-list.csv",
+        ["address_hmac_sha256", "reason", "added"],
+        ([e.address_hash, e.reason, e.created_at.date().isoformat()] for e in entries),
     )
