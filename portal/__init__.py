@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.accounts.views import bp as auth_bp
     from portal.web.admin import staff as _admin_staff  # noqa: F401 - adds its routes
     from portal.web.admin.views import bp as admin_bp
+    from portal.web.incoming import register_input
     from portal.web.main.views import bp as main_bp
     from portal.web.requester import access as _requester_access  # noqa: F401 - adds its routes
     from portal.web.requester.views import bp as requests_bp
@@ -101,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.staff import suppression as _staff_suppression  # noqa: F401 - the same
     from portal.web.staff.views import bp as staff_bp
 
+    # Before the routes: ids in paths stop at the database's range (a larger one is a 404).
+    register_input(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(requests_bp)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import password_problems
+from portal.accounts.services import normalize_email
 from portal.i18n import LANGUAGE_NAMES
+from portal.web.forms import EMAIL_MAX, PASSWORD_MAX, LengthAfter, PortalForm
 
 
 def _email_field(label=None) -> EmailField:
@@ -17,7 +18,8 @@ def _email_field(label=None) -> EmailField:
         label or _l("Email address"),
         validators=[
             DataRequired(message=_l("Enter your email address.")),
-            Length(max=254, message=_l("The email address is too long.")),
+            # Counted as stored: lower-cased, which can lengthen it ("İ" is two characters).
+            LengthAfter(normalize_email, EMAIL_MAX, _l("The email address is too long.")),
             Email(
                 message=_l("Enter an email address in the form name@example.fi."),
                 check_deliverability=False,
@@ -27,10 +29,14 @@ def _email_field(label=None) -> EmailField:
     )
 
 
+def _password_length() -> Length:
+    return Length(max=PASSWORD_MAX, message=_l("Use a password of at most 1,000 characters."))
+
+
 def _new_password_fields():
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(message=_l("Choose a password."))],
+        validators=[DataRequired(message=_l("Choose a password.")), _password_length()],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -56,7 +62,7 @@ class _StrongPasswordMixin:
             raise ValidationError(" ".join(str(p) for p in problems))
 
 
-class RegisterForm(_StrongPasswordMixin, FlaskForm):
+class RegisterForm(_StrongPasswordMixin, PortalForm):
     name = StringField(
         _l("Name"),
         validators=[
@@ -78,17 +84,17 @@ class RegisterForm(_StrongPasswordMixin, FlaskForm):
         return {"email": self.email.data or "", "name": self.name.data or ""}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = _email_field()
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(message=_l("Enter your password."))],
+        validators=[DataRequired(message=_l("Enter your password.")), _password_length()],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me signed in on this device for 14 days (not for staff)"))
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     """A code from the authenticator app, or a recovery code."""
 
     code = StringField(
@@ -101,22 +107,22 @@ class CodeForm(FlaskForm):
     )
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(PortalForm):
     email = _email_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button: a link in email changes nothing until the person presses it."""
 
 
-class SetPasswordForm(_StrongPasswordMixin, FlaskForm):
+class SetPasswordForm(_StrongPasswordMixin, PortalForm):
     password, password_confirm = _new_password_fields()
 
 
-class ChangePasswordForm(_StrongPasswordMixin, FlaskForm):
+class ChangePasswordForm(_StrongPasswordMixin, PortalForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(message=_l("Enter your current password."))],
+        validators=[DataRequired(message=_l("Enter your current password.")), _password_length()],
         render_kw={"autocomplete": "current-password"},
     )
     password, password_confirm = _new_password_fields()
@@ -131,7 +137,7 @@ class ChangePasswordForm(_StrongPasswordMixin, FlaskForm):
         return {"email": self._user.email, "name": self._user.name}
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[

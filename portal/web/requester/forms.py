@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.files import UploadError, check_uploads
 from portal.models import RequestKind
+from portal.web.forms import PortalForm, SubmissionKeyField
 
 TEXT_LIMIT = 10_000
 
@@ -34,7 +32,7 @@ def files_field(label=None, id: str | None = None) -> MultipleFileField:
     )
 
 
-class SubjectRequestForm(FlaskForm):
+class SubjectRequestForm(PortalForm):
     description = TextAreaField(validators=[Optional(), _text_length()])
     particular_situation = TextAreaField(
         _l("Your particular situation"), validators=[Optional(), _text_length()]
@@ -53,7 +51,7 @@ class SubjectRequestForm(FlaskForm):
     )
     evidence = files_field(_l("Documents that show the right data (optional)"))
     # Sent back with the form: the same form submitted twice makes one request.
-    submission_key = HiddenField(validators=[DataRequired()])
+    submission_key = SubmissionKeyField()
 
     def __init__(
         self, *args, kind: RequestKind, description_label, description_required: bool, **kwargs
@@ -62,8 +60,6 @@ class SubjectRequestForm(FlaskForm):
         self.kind = kind
         self.description_required = description_required
         self.description.label.text = description_label
-        if not self.submission_key.data:
-            self.submission_key.data = secrets.token_urlsafe(24)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -82,7 +78,7 @@ class SubjectRequestForm(FlaskForm):
         return valid
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     body = TextAreaField(
         _l("Message"),
         validators=[DataRequired(message=_l("Write a message.")), _text_length()],

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.subject_requests.kinds import OUTCOME_NAMES
+from portal.web.forms import PortalForm, has_control_characters
 from portal.web.requester.forms import TEXT_LIMIT, files_field
 
 
@@ -18,32 +19,33 @@ def _text(label, message, id: str):
     return TextAreaField(
         label,
         id=id,
-        validators=[
-            DataRequired(message=message),
-            Length(max=TEXT_LIMIT, message=_l("Shorten the text to at most 10,000 characters.")),
-        ],
+        validators=[DataRequired(message=message), _text_length()],
     )
 
 
-class ReplyForm(FlaskForm):
+def _text_length() -> Length:
+    return Length(max=TEXT_LIMIT, message=_l("Shorten the text to at most 10,000 characters."))
+
+
+class ReplyForm(PortalForm):
     body = _text(_l("Reply to the requester"), _l("Write the reply."), "reply-body")
     files = files_field(_l("Files for the requester (optional)"), "reply-files")
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     body = _text(
         _l("Internal note (not shown to the requester)"), _l("Write the note."), "note-body"
     )
     files = files_field(_l("Internal files (optional)"), "note-files")
 
 
-class AskForm(FlaskForm):
+class AskForm(PortalForm):
     body = _text(
         _l("What information do you need?"), _l("Say what information you need."), "ask-body"
     )
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(PortalForm):
     months = SelectField(
         _l("New deadline"),
         choices=[
@@ -59,11 +61,11 @@ class ExtendForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     assignee = SelectField(_l("Assign to"), coerce=int, validators=[InputRequired()])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(PortalForm):
     outcome = RadioField(
         _l("Outcome"),
         choices=[SelectChoice(value, label) for value, label in OUTCOME_NAMES.items()],
@@ -72,7 +74,7 @@ class ResolveForm(FlaskForm):
     reasons = TextAreaField(
         _l("Letter to the requester (required when refusing, wholly or in part)"),
         id="resolve-reasons",
-        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        validators=[Optional(), _text_length()],
     )
     files = files_field(
         _l("Files for the requester, e.g. a copy of the data (optional)"), "resolve-files"
@@ -83,8 +85,32 @@ class ResolveForm(FlaskForm):
     )
     external_done = BooleanField(_l("The newsletter tool and other external systems are updated"))
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # The recipients' reasons (GDPR Art. 19) are plain inputs of the ticket page, one per
+        # recipient of the notice; their message shows inside the recipients' box.
+        for recipient in current_app.extensions["notice"].recipients:
+            reason = request.form.get(f"recipient-{recipient.key}-reason", "")
+            if has_control_characters(reason):
+                self.tell_recipients.errors.append(
+                    _l(
+                        "Remove the line breaks, tabs and other invisible control characters "
+                        "from the reasons why a recipient was not told."
+                    )
+                )
+                return False
+            if len(reason) > TEXT_LIMIT:
+                self.tell_recipients.errors.append(
+                    _l(
+                        "Shorten each reason why a recipient was not told to at most 10,000 "
+                        "characters."
+                    )
+                )
+                return False
+        return valid
 
-class LiftRestrictionForm(FlaskForm):
+
+class LiftRestrictionForm(PortalForm):
     reason = _text(
         _l("Why the restriction is lifted (sent to the person first)"),
         _l("Say why the restriction is lifted: the person is told."),
@@ -92,5 +118,5 @@ class LiftRestrictionForm(FlaskForm):
     )
 
 
-class LetterForm(FlaskForm):
+class LetterForm(PortalForm):
     body = _text(_l("Letter"), _l("Write the letter."), "letter-body")

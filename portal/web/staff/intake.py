@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
+from datetime import date
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -28,8 +26,12 @@ from portal.models import Channel, RequestKind
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
+from portal.web.forms import EMAIL_MAX, NAME_MAX, LengthAfter, PortalForm, SubmissionKeyField
 from portal.web.requester.forms import TEXT_LIMIT
 from portal.web.staff.views import bp, staff_required
+
+# GDPR Art. 99(2).
+GDPR_APPLIES = date(2018, 5, 25)
 
 
 def _text_length() -> Length:
@@ -40,7 +42,7 @@ def _short(limit: int, message) -> list:
     return [Optional(), Length(max=limit, message=message)]
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(PortalForm):
     kind = SelectField(
         _l("Type of request"),
         choices=[SelectChoice(kind.value, info.title) for kind, info in KINDS.items()],
@@ -62,7 +64,7 @@ class IntakeForm(FlaskForm):
         _l("The person's name"),
         validators=[
             DataRequired(message=_l("Enter the person's name.")),
-            Length(max=200, message=_l("The name is too long (at most 200 characters).")),
+            Length(max=NAME_MAX, message=_l("The name is too long (at most 200 characters).")),
         ],
     )
     email = EmailField(
@@ -71,7 +73,8 @@ class IntakeForm(FlaskForm):
         filters=[lambda value: value.strip() if value else value],
         validators=[
             Optional(),
-            Length(max=254, message=_l("The email address is too long.")),
+            # Counted as stored: lower-cased, which can lengthen it.
+            LengthAfter(str.lower, EMAIL_MAX, _l("The email address is too long.")),
             Email(
                 message=_l("Enter an email address in the form name@example.fi."),
                 check_deliverability=False,
@@ -101,20 +104,27 @@ class IntakeForm(FlaskForm):
         _l("Business ID (optional)"), validators=_short(32, _l("At most 32 characters."))
     )
     # Sent back with the form: the same form submitted twice registers one request.
-    submission_key = HiddenField(validators=[DataRequired()])
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.submission_key.data:
-            self.submission_key.data = secrets.token_urlsafe(24)
-        # The browser's date picker offers no later day; the check below is the one that counts.
-        self.received_on.render_kw = {"max": controller_today().isoformat()}
+        # The browser's date picker offers only these days; the checks below are what counts.
+        self.received_on.render_kw = {
+            "min": GDPR_APPLIES.isoformat(),
+            "max": controller_today().isoformat(),
+        }
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.received_on.data and self.received_on.data > controller_today():
             # The clock starts on receipt (GDPR Art. 12(3)); a future day would delay the due date.
             self.received_on.errors.append(_l("The date of receipt cannot be in the future."))
+            valid = False
+        elif self.received_on.data and self.received_on.data < GDPR_APPLIES:
+            # Before it there was no such request, and a date near year 1 cannot be stored.
+            self.received_on.errors.append(
+                _l("The date of receipt cannot be before 25 May 2018, when the GDPR took effect.")
+            )
             valid = False
         if self.kind.data not in {kind.value for kind in RequestKind}:
             return valid

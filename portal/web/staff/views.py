@@ -8,7 +8,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import files
@@ -31,6 +31,7 @@ from portal.subject_requests.kinds import KINDS
 from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
 from portal.subject_requests.locking import lock_request, state_of
 from portal.web.accounts.guard import fresh_second_factor_required
+from portal.web.incoming import id_value, page_arg, text_args
 from portal.web.staff.forms import (
     AskForm,
     AssignForm,
@@ -77,7 +78,11 @@ def _queue(view_name: str):
     today = controller_today()
     statuses = VIEWS[view_name]
     query = select(SubjectRequest).where(SubjectRequest.status.in_(statuses))
-    filters = {key: request.args.get(key, "") for key in ("status", "kind", "assignee", "due", "q")}
+    filters, filters_valid = text_args("status", "kind", "assignee", "due", "q")
+    if not filters_valid:
+        # A search the database cannot run (control characters, too long) finds nothing.
+        query = query.where(false())
+        flash(_("Search with at most 200 characters, without control characters."), "error")
     if filters["status"] in {s.value for s in statuses}:
         query = query.where(SubjectRequest.status == RequestStatus(filters["status"]))
     if filters["kind"] in {k.value for k in RequestKind}:
@@ -87,12 +92,14 @@ def _queue(view_name: str):
     elif filters["assignee"] == "me":
         query = query.where(SubjectRequest.assignee_id == current_user.id)
     elif filters["assignee"].isdigit():
-        query = query.where(SubjectRequest.assignee_id == int(filters["assignee"]))
+        # An id beyond the column's range is nobody's.
+        assignee_id = id_value(filters["assignee"])
+        query = query.where(SubjectRequest.assignee_id == assignee_id if assignee_id else false())
     if filters["due"] == "overdue":
         query = query.where(SubjectRequest.due_on < today)
     elif filters["due"] == "week":
         query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
-    if filters["q"].strip():
+    if filters_valid and filters["q"].strip():
         term = f"%{filters['q'].strip().lower()}%"
         query = query.join(User, SubjectRequest.requester_id == User.id).where(
             or_(
@@ -112,6 +119,7 @@ def _queue(view_name: str):
     )
     page = db.paginate(
         query,
+        page=page_arg(),
         per_page=current_app.config["STAFF_QUEUE_PAGE_SIZE"],
         max_per_page=200,
         error_out=False,
