@@ -147,10 +147,11 @@ class Config:
     # The controller's privacy notice as data; another controller points this at its own file.
     NOTICE_FILE = _env("NOTICE_FILE", str(BASE_DIR / "portal" / "notice" / "wprod.toml"))
 
-    # Languages: Finnish first, English complete.
+    # Languages: Finnish first, then Swedish (Finland's other national language) and English;
+    # the language switch offers them in this order.
     BABEL_DEFAULT_LOCALE = "fi"
     BABEL_DEFAULT_TIMEZONE = _env("PORTAL_TIMEZONE", "Europe/Helsinki")
-    LANGUAGES = ("fi", "en")
+    LANGUAGES = ("fi", "sv", "en")
 
     # Mail. MAIL_TRANSPORT is "smtp" or "mailbox" (development: files read in the browser).
     MAIL_TRANSPORT = _env("MAIL_TRANSPORT", "smtp")

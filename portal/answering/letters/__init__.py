@@ -35,10 +35,20 @@ def letter(key: str) -> LetterText:
     return BY_KEY[key]
 
 
+def languages() -> list[str]:
+    """The portal's languages that every default letter is written in."""
+    return [
+        code
+        for code in current_app.config["LANGUAGES"]
+        if all(code in letter.body for letter in LETTERS)
+    ]
+
+
 def letter_language(request: SubjectRequest) -> str:
-    """Letters go in the requester's language (the portal's default when they chose none)."""
+    """Letters go in the requester's language; in Finnish, the notice's original language, when
+    they chose none or the letters are not yet written in theirs (e.g. Swedish for now)."""
     language = request.requester.locale
-    return language if language in current_app.config["LANGUAGES"] else "fi"
+    return language if language in languages() else "fi"
 
 
 def overrides() -> dict[tuple[str, str], LetterOverride]:

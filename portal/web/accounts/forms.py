@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import password_problems
 from portal.accounts.services import normalize_email
-from portal.i18n import LANGUAGE_NAMES
+from portal.i18n import language_choices
 from portal.web.forms import EMAIL_MAX, PASSWORD_MAX, LengthAfter, PortalForm
 
 
@@ -149,6 +148,6 @@ class ProfileForm(PortalForm):
     email = _email_field()
     locale = RadioField(
         _l("Language of the portal and of email"),
-        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        choices=language_choices,
         validators=[InputRequired(message=_l("Choose a language."))],
     )

@@ -3,7 +3,7 @@ outcome); the ticket page offers the ones that fit, filled in."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from portal.web.staff.views import bp, staff_required
 
 
 def _letter_or_404(key: str, language: str):
-    if key not in letters.BY_KEY or language not in current_app.config["LANGUAGES"]:
+    if key not in letters.BY_KEY or language not in letters.languages():
         abort(404)
     return letters.BY_KEY[key]
 
@@ -24,7 +24,11 @@ def _letter_or_404(key: str, language: str):
 @staff_required
 def letter_list():
     return render_template(
-        "staff/letters.html", letters=LETTERS, edited=letters.overrides(), placeholders=None
+        "staff/letters.html",
+        letters=LETTERS,
+        edited=letters.overrides(),
+        placeholders=None,
+        languages=letters.languages(),
     )
 
 
