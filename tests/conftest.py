@@ -320,7 +320,9 @@ def totp_code(app, email: str, *, later: bool = False) -> str:
         user = db.session.scalar(sa.select(User).where(User.email == email))
         totp = pyotp.TOTP(user.totp_secret)
         now = totp.timecode(time.time())
-        candidates = [now + 1] if later else [now - 1, now, now + 1]
+        # Never the previous step: on a slow machine the clock can pass the next step boundary
+        # before the server checks the code, and then that code is out of the accepted window.
+        candidates = [now + 1] if later else [now, now + 1]
         last = user.totp_last_counter
         usable = [c for c in candidates if last is None or c > last]
         if not usable:
