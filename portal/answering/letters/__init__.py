@@ -102,15 +102,6 @@ def _kept_records(language: str) -> str:
     return "\n".join(lines)
 
 
-def _recipients(language: str) -> str:
-    """The recipients the notice names as processors of the data (GDPR Art. 19)."""
-    return "\n".join(
-        f"- {recipient.name.in_language(language)}"
-        for recipient in current_app.extensions["notice"].recipients
-        if recipient.role == "processor"
-    )
-
-
 def values(request: SubjectRequest, language: str) -> dict[str, str]:
     notice = current_app.extensions["notice"]
     received_on = local_date(request.received_at, current_app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -126,7 +117,8 @@ def values(request: SubjectRequest, language: str) -> dict[str, str]:
             "contact_email": notice.contact_person.email,
             "contact_phone": notice.contact_person.phone,
             "kept_records": _kept_records(language),
-            "recipients": _recipients(language),
+            # "recipients" stays as it is: it is filled in from the Art. 19 record when the
+            # answer is sent (filled.fill_recipients).
         }
 
 

@@ -5,8 +5,10 @@ portal; an edited letter is stored separately and replaces the default here, whi
 changes at run time.
 
 Placeholders are written ``{name}`` and are substituted by the renderer; only the names in
-``PLACEHOLDERS`` may be used, and braces appear nowhere else. ``{kept_records}`` and
-``{recipients}`` are ready-made bulleted lists, each placed on a line of its own.
+``PLACEHOLDERS`` may be used, and braces appear nowhere else in a letter. ``{kept_records}`` and
+``{recipients}`` are ready-made bulleted lists, each placed on a line of its own;
+``{recipients}`` is filled in only when the answer is sent, from the Art. 19 record made with it
+(``filled.py``).
 
 Where staff must write something before sending, the letter holds a visible marker,
 ``[KIRJOITA TÄHÄN: …]`` in Finnish and ``[WRITE HERE: …]`` in English.
@@ -55,9 +57,23 @@ PLACEHOLDERS: dict[str, str] = {
         "each with its legal ground and until when it is kept."
     ),
     "recipients": (
-        "A ready-made bulleted list of the recipients the data has been disclosed to "
-        "and who have been told of the rectification, erasure or restriction (GDPR Art. 19)."
+        "Filled in when the answer is sent, from what you record for GDPR Art. 19 on the same "
+        "form: a bulleted list of every recipient in the notice, with the day it was told or "
+        "why it was not. Only in the answer to a rectification, erasure or restriction."
     ),
+}
+
+# The lines the portal fills in from the record, in each language of the letters.
+FILLS: dict[str, dict[str, str]] = {
+    # GDPR Art. 19: what staff recorded for one recipient.
+    "recipient_told": {
+        "fi": "- {recipient}: kerroimme {date}",
+        "en": "- {recipient}: told on {date}",
+    },
+    "recipient_not_told": {
+        "fi": "- {recipient}: emme kertoneet. Syy: {reason}",
+        "en": "- {recipient}: not told. Reason: {reason}",
+    },
 }
 
 _QUESTIONS = {
@@ -228,16 +244,16 @@ LETTERS: tuple[LetterText, ...] = (
             "fi": _fi(
                 "Olemme käsitelleet pyyntösi {reference} ({kind}) ja korjanneet tietosi "
                 "pyyntösi mukaisesti.",
-                # Art. 19: each recipient is told of the rectification.
-                "Olemme ilmoittaneet korjauksesta seuraaville tahoille, joille tietojasi "
-                "on luovutettu:\n{recipients}",
+                # Art. 19: what was recorded for each recipient, filled in when the answer is sent.
+                "Kerroimme korjauksesta tietosuojaselosteessamme nimetyille tietojen "
+                "vastaanottajille näin (tietosuoja-asetuksen 19 artikla):\n{recipients}",
                 _QUESTIONS["fi"],
             ),
             "en": _en(
                 "We have handled your request {reference} ({kind}) and corrected your data "
                 "as you asked.",
-                "We have informed the following recipients, to whom your data has been "
-                "disclosed, of the correction:\n{recipients}",
+                "We told the recipients of data named in our privacy notice about the "
+                "correction as follows (Article 19 of the GDPR):\n{recipients}",
                 _QUESTIONS["en"],
             ),
         },
@@ -257,8 +273,8 @@ LETTERS: tuple[LetterText, ...] = (
                 "tietoa säilytetään:\n{kept_records}",
                 "Käytämme näitä tietoja vain tähän tarkoitukseen ja poistamme ne, kun "
                 "säilytysaika päättyy.",
-                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojasi "
-                "on luovutettu:\n{recipients}",
+                "Kerroimme poistamisesta tietosuojaselosteessamme nimetyille tietojen "
+                "vastaanottajille näin (tietosuoja-asetuksen 19 artikla):\n{recipients}",
             ),
             "en": _en(
                 "We have handled your request {reference} ({kind}) and erased your personal data.",
@@ -266,8 +282,8 @@ LETTERS: tuple[LetterText, ...] = (
                 "shows why each record is kept and until when:\n{kept_records}",
                 "We use these records only for that purpose and delete them when the "
                 "retention period ends.",
-                "We have informed the following recipients, to whom your data has been "
-                "disclosed, of the erasure:\n{recipients}",
+                "We told the recipients of data named in our privacy notice about the "
+                "erasure as follows (Article 19 of the GDPR):\n{recipients}",
             ),
         },
     ),
@@ -285,8 +301,8 @@ LETTERS: tuple[LetterText, ...] = (
                 "Säilytämme tietojasi, mutta muuten käsittelemme niitä vain suostumuksellasi "
                 "tai tietosuoja-asetuksen 18 artiklan 2 kohdassa mainituissa tilanteissa. "
                 "Kerromme sinulle etukäteen, ennen kuin poistamme rajoituksen.",
-                "Olemme ilmoittaneet rajoituksesta seuraaville tahoille, joille tietojasi "
-                "on luovutettu:\n{recipients}",
+                "Kerroimme rajoituksesta tietosuojaselosteessamme nimetyille tietojen "
+                "vastaanottajille näin (tietosuoja-asetuksen 19 artikla):\n{recipients}",
             ),
             "en": _en(
                 "We have handled your request {reference} ({kind}) and restricted the "
@@ -294,8 +310,8 @@ LETTERS: tuple[LetterText, ...] = (
                 "We keep storing the data, but otherwise process it only with your consent "
                 "or in the situations listed in Article 18(2) of the GDPR. We will tell you "
                 "before we lift the restriction.",
-                "We have informed the following recipients, to whom your data has been "
-                "disclosed, of the restriction:\n{recipients}",
+                "We told the recipients of data named in our privacy notice about the "
+                "restriction as follows (Article 19 of the GDPR):\n{recipients}",
             ),
         },
     ),
@@ -402,8 +418,8 @@ LETTERS: tuple[LetterText, ...] = (
                 "Olemme rajoittaneet näiden tietojen käsittelyä. Säilytämme niitä vain "
                 "lakisääteistä tarkoitusta varten emmekä käytä niitä muuhun. Poistamme ne, "
                 "kun säilytysaika päättyy.",
-                "Olemme ilmoittaneet poistamisesta seuraaville tahoille, joille tietojasi "
-                "on luovutettu:\n{recipients}",
+                "Kerroimme poistamisesta tietosuojaselosteessamme nimetyille tietojen "
+                "vastaanottajille näin (tietosuoja-asetuksen 19 artikla):\n{recipients}",
             ),
             "en": _en(
                 "We have handled your request {reference} ({kind}) and erased the personal "
@@ -414,8 +430,8 @@ LETTERS: tuple[LetterText, ...] = (
                 "We have restricted the processing of these records. We keep them only for "
                 "that legal purpose and use them for nothing else. We delete them when the "
                 "retention period ends.",
-                "We have informed the following recipients, to whom your data has been "
-                "disclosed, of the erasure:\n{recipients}",
+                "We told the recipients of data named in our privacy notice about the "
+                "erasure as follows (Article 19 of the GDPR):\n{recipients}",
             ),
         },
     ),

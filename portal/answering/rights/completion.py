@@ -17,6 +17,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal import audit
+from portal.answering.letters import letter_language
+from portal.answering.letters.filled import fill_recipients, names_recipients
 from portal.answering.retention import years_later
 from portal.answering.rights.marketing import MARKETING_KINDS
 from portal.extensions import db
@@ -47,7 +49,15 @@ def needs_recipients(request: SubjectRequest, outcome: Outcome) -> bool:
     return request.kind in ART_19_KINDS and outcome is not Outcome.REFUSED
 
 
-def _check(request: SubjectRequest, outcome: Outcome, completion: Completion) -> None:
+def _check(request: SubjectRequest, outcome: Outcome, reasons: str, completion: Completion) -> None:
+    if names_recipients(reasons) and not needs_recipients(request, outcome):
+        # The list is filled from the Art. 19 record, which only this kind of answer makes.
+        raise RequestError(
+            _l(
+                "The letter has {recipients}, the list of what was recorded for each recipient "
+                "(GDPR Art. 19), but this answer records nothing for recipients: remove it."
+            )
+        )
     if outcome is Outcome.REFUSED:
         return
     if request.kind is RequestKind.ERASURE and request.requester.is_staff:
@@ -166,19 +176,24 @@ def resolve(
 
     Everything is checked before anything changes, and all of it is one transaction."""
     completion = completion or Completion()
-    _check(request, outcome, completion)
+    reasons = reasons or ""
+    _check(request, outcome, reasons, completion)
     told = (
         _record_recipients(request, staff, completion) if needs_recipients(request, outcome) else []
     )
+    # GDPR Art. 19: the letter says what was just recorded for each recipient, nothing else.
+    letter = fill_recipients(reasons, told, letter_language(request))
     erasing = request.kind is RequestKind.ERASURE and outcome is not Outcome.REFUSED
     actions.resolve(
         request,
         staff,
         outcome,
-        reasons,
+        letter,
         uploads,
         # The letter goes to the address the person has now, before an erasure removes it.
-        recipients_told=told if completion.tell_recipients else [],
+        # Art. 19, second sentence: the person who asked is told the recipients; the email lists
+        # them unless the letter already does.
+        recipients_told=told if completion.tell_recipients and letter == reasons else [],
         erasure=erasure_summary(request) if erasing else None,
     )
     if erasing:

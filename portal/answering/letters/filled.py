@@ -1,0 +1,52 @@
+"""The parts of a letter that say what was done, filled in from the record, never from
+assumption: a letter is a statement in the controller's name, so it may say only what staff
+recorded and what the notice says.
+
+``{recipients}`` is the one part filled in *when the answer is sent*, not when the letter is
+chosen: it tells what staff recorded for GDPR Art. 19 on the same form that sends the answer —
+every recipient in the notice with the day it was told, or why it was not — and that record does
+not exist before the answer is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.answering.letters.texts import FILLS
+
+RECIPIENTS = "{recipients}"
+
+
+def day(value: date) -> str:
+    """Dates in letters are written d.m.yyyy, in every language."""
+    return f"{value.day}.{value.month}.{value.year}"
+
+
+def names_recipients(text: str | None) -> bool:
+    return RECIPIENTS in (text or "")
+
+
+def recipients_recorded(told: list, language: str) -> str:
+    """What was recorded for each recipient (GDPR Art. 19): told on a day, or not and why.
+
+    ``told`` holds ``(recipient, notified_on, reason)`` for every recipient in the notice,
+    authorities included, as ``rights.completion`` records them."""
+    lines = []
+    for recipient, notified_on, reason in told:
+        name = recipient.name.in_language(language)
+        if notified_on is not None:
+            lines.append(
+                FILLS["recipient_told"][language].format(recipient=name, date=day(notified_on))
+            )
+        else:
+            lines.append(
+                FILLS["recipient_not_told"][language].format(recipient=name, reason=reason)
+            )
+    return "\n".join(lines)
+
+
+def fill_recipients(text: str, told: list, language: str) -> str:
+    """The letter with ``{recipients}`` replaced by the record just made; unchanged without it."""
+    if not names_recipients(text):
+        return text
+    return text.replace(RECIPIENTS, recipients_recorded(told, language))
