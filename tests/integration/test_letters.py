@@ -4,6 +4,7 @@ ticket and the notice in the requester's language, and edit the templates themse
 from __future__ import annotations
 
 import html
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ def textarea(page: str, field_id: str) -> str:
 
 
 def test_erasure_answer_starts_from_a_letter_with_the_kept_records(
-    staff_client, make_request, db, mailbox, deliver
+    app, staff_client, make_request, db, mailbox, deliver
 ):
     request_id = make_request(kind=RequestKind.ERASURE)
     subject_request = db.session.get(SubjectRequest, request_id)
@@ -37,8 +38,21 @@ def test_erasure_answer_starts_from_a_letter_with_the_kept_records(
     assert subject_request.reference in letter
     # Only the Art. 19 list waits: it is filled in from the record made when the answer is sent.
     assert "{" not in letter.replace("{recipients}", "")
-    # Kept records and their grounds come from the notice data (Art. 17(3)(b)).
-    assert "Kirjanpitolaki" in letter and "10 vuotta" in letter and "6 vuotta" in letter
+    # Everything was erased but the records listed, and the letter says so.
+    assert "Olemme poistaneet kaikki henkilötietosi lukuun ottamatta alla lueteltuja" in letter
+    # Each kept record on its own line, with its own period and its own ground from the notice
+    # (Art. 17(3)): the Accounting Act for the books, accountability (Art. 5(2)) for the request
+    # records; no "by law" over all of them.
+    kept = [c for c in app.extensions["notice"].data_categories if c.retention.kept_after_erasure]
+    assert {c.key for c in kept} >= {"billing_records", "books", "privacy_requests"}
+    lines = letter.splitlines()
+    for category in kept:
+        [line] = [x for x in lines if x.startswith(f"- {category.name['fi']}.")]
+        assert category.retention.period["fi"] in line
+        assert category.retention.legal_ground["fi"] in line
+    [requests_line] = [x for x in lines if x.startswith("- Tietosuojapyyntöjen")]
+    assert "5 artiklan 2 kohdan" in requests_line and "Kirjanpitolaki" not in requests_line
+    assert "Laki velvoittaa" not in letter and "lakisääteistä tarkoitusta" not in letter
     assert (
         '<input checked id="outcome-0" name="outcome" required type="radio" value="completed">'
         in page
@@ -52,8 +66,41 @@ def test_erasure_answer_starts_from_a_letter_with_the_kept_records(
     )
     assert done.status_code == 302
     deliver()
-    answer = mailbox.to(address)[-1]
-    assert "Kirjanpitolaki" in text_of(answer)
+    answer = text_of(mailbox.to(address)[-1])
+    assert "Kirjanpitolaki" in answer
+    # The letter lists the kept records; the email does not list them a second time, and adds
+    # the day this request's records are kept until (three years, as the purge counts them).
+    for category in kept:
+        assert answer.count(category.name["fi"]) == 1, category.key
+    db.session.expire_all()
+    closed = db.session.get(SubjectRequest, request_id).closed_at
+    until = closed.astimezone(ZoneInfo("Europe/Helsinki")).date()
+    until = until.replace(year=until.year + 3)
+    assert f"Säilytämme tämän pyynnön tiedot {until.day}.{until.month}.{until.year} asti." in answer
+
+
+def test_an_answer_without_the_list_gets_it_from_the_email(
+    app, staff_client, make_request, make_user, db, mailbox, deliver
+):
+    person = make_user(email="poisto@example.com", name="Pat Eraser", locale="en")
+    request_id = make_request(person, kind=RequestKind.ERASURE)
+    done = ticket(
+        staff_client,
+        request_id,
+        "resolve",
+        {"outcome": "completed", "reasons": "Your data is gone.", **all_recipients_told()},
+    )
+    assert done.status_code == 302
+    deliver()
+    answer = text_of(mailbox.to("poisto@example.com")[-1])
+    assert "By law" not in answer
+    assert "We keep these records, each for as long and for the reason given:" in answer
+    for category in app.extensions["notice"].data_categories:
+        if category.retention.kept_after_erasure:
+            assert (
+                f"- {category.name['en']}. How long: {category.retention.period['en']}. "
+                f"Why: {category.retention.legal_ground['en']}." in answer
+            )
 
 
 def test_letters_follow_the_requesters_language(staff_client, make_request, make_user, db):

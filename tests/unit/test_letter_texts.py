@@ -162,6 +162,22 @@ def test_erasure_letters_list_the_kept_records():
             assert "{kept_records}" in letter.body[language], (letter.key, language)
 
 
+def test_erasure_letters_claim_no_single_legal_duty_for_what_is_kept():
+    # Art. 17(3): the kept categories rest on different grounds ({kept_records} gives each its
+    # own); the request records are kept for accountability (Art. 5(2)), not under a statute.
+    blanket = re.compile(
+        r"laki velvoittaa|lakisääteis|kirjanpitolaki|by law|law requires|accounting act", re.I
+    )
+    for letter in LETTERS:
+        if letter.kind == "erasure":
+            for language in LANGUAGES:
+                assert blanket.search(letter.body[language]) is None, (letter.key, language)
+    # Everything was erased except the records listed.
+    completed = BY_KEY["resolve.completed.erasure"].body
+    assert "kaikki henkilötietosi lukuun ottamatta" in completed["fi"]
+    assert "all your personal data except" in completed["en"]
+
+
 @pytest.mark.parametrize("key", sorted(ART_19_KEYS))
 def test_rectification_erasure_and_restriction_letters_name_the_recipients(key):
     for language in LANGUAGES:

@@ -12,11 +12,11 @@ import re
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
+from portal.answering.letters.filled import kept_records
 from portal.answering.letters.texts import LETTERS, PLACEHOLDERS, LetterText
 from portal.deadlines import local_date
 from portal.extensions import db
@@ -81,27 +81,6 @@ def _date(value) -> str:
     return f"{value.day}.{value.month}.{value.year}"
 
 
-def _kept_records(language: str) -> str:
-    """The records the notice says outlive an erasure, each with its ground and period
-    (GDPR Art. 17(3)(b); the Accounting Act)."""
-    lines = []
-    for category in current_app.extensions["notice"].data_categories:
-        retention = category.retention
-        if not retention.kept_after_erasure:
-            continue
-        lines.append(
-            "- "
-            + _(
-                "%(category)s: kept for %(years)s years from %(start)s (%(ground)s)",
-                category=category.name.in_language(language),
-                years=retention.years,
-                start=retention.counted_from.in_language(language),
-                ground=retention.legal_ground.in_language(language),
-            )
-        )
-    return "\n".join(lines)
-
-
 def values(request: SubjectRequest, language: str) -> dict[str, str]:
     notice = current_app.extensions["notice"]
     received_on = local_date(request.received_at, current_app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -116,7 +95,7 @@ def values(request: SubjectRequest, language: str) -> dict[str, str]:
             "contact_person": notice.contact_person.name,
             "contact_email": notice.contact_person.email,
             "contact_phone": notice.contact_person.phone,
-            "kept_records": _kept_records(language),
+            "kept_records": kept_records(language),
             # "recipients" stays as it is: it is filled in from the Art. 19 record when the
             # answer is sent (filled.fill_recipients).
         }

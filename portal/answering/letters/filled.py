@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
+
 from portal.answering.letters.texts import FILLS
 
 RECIPIENTS = "{recipients}"
@@ -20,6 +22,22 @@ RECIPIENTS = "{recipients}"
 def day(value: date) -> str:
     """Dates in letters are written d.m.yyyy, in every language."""
     return f"{value.day}.{value.month}.{value.year}"
+
+
+def kept_records(language: str) -> str:
+    """The categories the notice keeps after an erasure, each with its own period and its own
+    ground as the notice gives them: a statute for the accounting records (Art. 17(3)(b)), the
+    duty to demonstrate compliance for the request records (Art. 5(2)); never one ground for
+    all."""
+    return "\n".join(
+        FILLS["kept_record"][language].format(
+            category=category.name.in_language(language),
+            period=category.retention.period.in_language(language),
+            ground=category.retention.legal_ground.in_language(language),
+        )
+        for category in current_app.extensions["notice"].data_categories
+        if category.retention.kept_after_erasure
+    )
 
 
 def names_recipients(text: str | None) -> bool:

@@ -53,8 +53,8 @@ PLACEHOLDERS: dict[str, str] = {
     "contact_email": "The contact person's email address.",
     "contact_phone": "The contact person's phone number.",
     "kept_records": (
-        "A ready-made bulleted list of the records that must be kept after an erasure, "
-        "each with its legal ground and until when it is kept."
+        "A ready-made bulleted list of the records the notice keeps after an erasure, each "
+        "with its own retention period and its own ground, as the notice gives them."
     ),
     "recipients": (
         "Filled in when the answer is sent, from what you record for GDPR Art. 19 on the same "
@@ -63,8 +63,13 @@ PLACEHOLDERS: dict[str, str] = {
     ),
 }
 
-# The lines the portal fills in from the record, in each language of the letters.
+# The lines the portal fills in from the record and the notice, in each language of the letters.
 FILLS: dict[str, dict[str, str]] = {
+    # Art. 17(3): one category kept after an erasure, with the notice's period and ground.
+    "kept_record": {
+        "fi": "- {category}. Kuinka kauan: {period}. Miksi: {ground}.",
+        "en": "- {category}. How long: {period}. Why: {ground}.",
+    },
     # GDPR Art. 19: what staff recorded for one recipient.
     "recipient_told": {
         "fi": "- {recipient}: kerroimme {date}",
@@ -266,22 +271,23 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Tiedot poistettu", "en": "Data erased"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntösi {reference} ({kind}) ja poistaneet henkilötietosi.",
-                # Art. 17(3)(b): the Accounting Act outlives the erasure for billing records.
-                "Laki velvoittaa meidät säilyttämään seuraavat tiedot vielä jonkin aikaa. "
-                "Luettelossa on kunkin tiedon säilyttämisen peruste ja se, kuinka kauan "
-                "tietoa säilytetään:\n{kept_records}",
-                "Käytämme näitä tietoja vain tähän tarkoitukseen ja poistamme ne, kun "
-                "säilytysaika päättyy.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}). Olemme poistaneet kaikki "
+                "henkilötietosi lukuun ottamatta alla lueteltuja tietoja.",
+                # Art. 17(3): each kept category has its own ground in the notice (the
+                # Accounting Act for the books, Art. 5(2) accountability for the request
+                # records), so the letter claims no single legal duty for all of them.
+                "Nämä tiedot säilytämme vielä. Kunkin kohdalla kerrotaan, kuinka kauan "
+                "säilytämme sen ja miksi:\n{kept_records}",
+                "Käytämme näitä tietoja vain siihen, mikä luettelossa kerrotaan.",
                 "Kerroimme poistamisesta tietosuojaselosteessamme nimetyille tietojen "
                 "vastaanottajille näin (tietosuoja-asetuksen 19 artikla):\n{recipients}",
             ),
             "en": _en(
-                "We have handled your request {reference} ({kind}) and erased your personal data.",
-                "The law requires us to keep the following records for some time. The list "
-                "shows why each record is kept and until when:\n{kept_records}",
-                "We use these records only for that purpose and delete them when the "
-                "retention period ends.",
+                "We have handled your request {reference} ({kind}). We have erased all your "
+                "personal data except the records listed below.",
+                "We still keep these records. For each, the list says how long we keep it "
+                "and why:\n{kept_records}",
+                "We use these records only for what the list says.",
                 "We told the recipients of data named in our privacy notice about the "
                 "erasure as follows (Article 19 of the GDPR):\n{recipients}",
             ),
@@ -410,26 +416,21 @@ LETTERS: tuple[LetterText, ...] = (
         body={
             "fi": _fi(
                 "Olemme käsitelleet pyyntösi {reference} ({kind}) ja poistaneet ne "
-                "henkilötietosi, jotka voidaan poistaa.",
-                # Art. 17(3)(b) with the Accounting Act (1336/1997) ch. 2 §10.
-                "Seuraavia tietoja emme voi vielä poistaa, koska laki velvoittaa meidät "
-                "säilyttämään ne (tietosuoja-asetuksen 17 artiklan 3 kohdan b alakohta ja "
-                "kirjanpitolaki):\n{kept_records}",
-                "Olemme rajoittaneet näiden tietojen käsittelyä. Säilytämme niitä vain "
-                "lakisääteistä tarkoitusta varten emmekä käytä niitä muuhun. Poistamme ne, "
-                "kun säilytysaika päättyy.",
+                "henkilötietosi, jotka voimme poistaa.",
+                # Art. 17(3): each kept category with its own ground from the notice; only
+                # the accounting records rest on a statute (Art. 17(3)(b)).
+                "Seuraavia tietoja emme poista vielä. Kunkin kohdalla kerrotaan, kuinka kauan "
+                "säilytämme sen ja miksi:\n{kept_records}",
+                "Käytämme näitä tietoja vain siihen, mikä luettelossa kerrotaan.",
                 "Kerroimme poistamisesta tietosuojaselosteessamme nimetyille tietojen "
                 "vastaanottajille näin (tietosuoja-asetuksen 19 artikla):\n{recipients}",
             ),
             "en": _en(
                 "We have handled your request {reference} ({kind}) and erased the personal "
-                "data that may be erased.",
-                "We cannot yet erase the following records, because the law requires us to "
-                "keep them (Article 17(3)(b) of the GDPR and the Finnish Accounting "
-                "Act):\n{kept_records}",
-                "We have restricted the processing of these records. We keep them only for "
-                "that legal purpose and use them for nothing else. We delete them when the "
-                "retention period ends.",
+                "data that we can erase.",
+                "We are not erasing the following records yet. For each, the list says how "
+                "long we keep it and why:\n{kept_records}",
+                "We use these records only for what the list says.",
                 "We told the recipients of data named in our privacy notice about the "
                 "erasure as follows (Article 19 of the GDPR):\n{recipients}",
             ),

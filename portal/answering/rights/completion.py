@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.answering.letters import letter_language
-from portal.answering.letters.filled import fill_recipients, names_recipients
-from portal.answering.retention import years_later
+from portal.answering.letters.filled import fill_recipients, kept_records, names_recipients
+from portal.answering.retention import RetentionError, kept_until, retention_period
 from portal.answering.rights.marketing import MARKETING_KINDS
 from portal.extensions import db
 from portal.models import Outcome, RecipientNotice, RequestKind, SubjectRequest, User, utcnow
@@ -118,19 +118,25 @@ def _record_recipients(request: SubjectRequest, staff: User, completion: Complet
     return told
 
 
-def erasure_summary(request: SubjectRequest) -> dict:
-    """What the erasure removes from the portal and what the notice says is kept, with the
-    legal ground and for how long (Art. 17(3)(b))."""
+def erasure_summary(request: SubjectRequest, letter: str = "") -> dict:
+    """What the erasure removes from the portal and what the notice says is kept, each category
+    with its own period and ground (Art. 17(3)); the email lists them unless the letter does."""
     notice = current_app.extensions["notice"]
     kept = [c for c in notice.data_categories if c.retention.kept_after_erasure]
-    records = next((c for c in kept if c.key == "privacy_requests"), None)
     return {
         "kept": kept,
-        # The portal's own request records: a date, since the portal knows when they close.
-        "requests_kept_until": years_later(controller_today(), records.retention.years)
-        if records
-        else None,
+        "listed_in_letter": bool(kept) and kept_records(letter_language(request)) in letter,
+        "requests_kept_until": _requests_kept_until(),
     }
+
+
+def _requests_kept_until() -> date | None:
+    """The last day this request's records are kept: the day the retention job uses, so that
+    the letter and the purge say the same (Art. 5(1)(e))."""
+    try:
+        return kept_until(controller_today(), **retention_period())
+    except RetentionError:
+        return None
 
 
 def _erase_account(request: SubjectRequest, staff: User) -> None:
@@ -194,7 +200,7 @@ def resolve(
         # Art. 19, second sentence: the person who asked is told the recipients; the email lists
         # them unless the letter already does.
         recipients_told=told if completion.tell_recipients and letter == reasons else [],
-        erasure=erasure_summary(request) if erasing else None,
+        erasure=erasure_summary(request, letter) if erasing else None,
     )
     if erasing:
         _erase_account(request, staff)
