@@ -178,6 +178,23 @@ def test_erasure_letters_claim_no_single_legal_duty_for_what_is_kept():
     assert "all your personal data except" in completed["en"]
 
 
+def test_marketing_letters_say_what_the_record_says():
+    # Art. 21(3), 7(3): what changed comes from the record; what rests on consent from the notice.
+    for key in ("resolve.completed.marketing_objection", "resolve.completed.consent_withdrawal"):
+        for language in LANGUAGES:
+            body = BY_KEY[key].body[language]
+            assert "{marketing_changes}" in body, (key, language)
+            assert "estolistalle" not in body and "suppression list" not in body
+    consent = BY_KEY["resolve.completed.consent_withdrawal"].body
+    for language in LANGUAGES:
+        assert "{consent_purposes}" in consent[language]
+    assert "perustui" not in consent["fi"] and "based on it" not in consent["en"]
+    for letter in LETTERS:
+        body = " ".join(letter.body.values())
+        if letter.kind not in ("marketing_objection", "consent_withdrawal"):
+            assert "{marketing_changes}" not in body and "{consent_purposes}" not in body
+
+
 @pytest.mark.parametrize("key", sorted(ART_19_KEYS))
 def test_rectification_erasure_and_restriction_letters_name_the_recipients(key):
     for language in LANGUAGES:

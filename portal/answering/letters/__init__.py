@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
-from portal.answering.letters.filled import kept_records
+from portal.answering.letters.filled import consent_purposes, kept_records, marketing_changes
 from portal.answering.letters.texts import LETTERS, PLACEHOLDERS, LetterText
 from portal.deadlines import local_date
 from portal.extensions import db
@@ -96,6 +96,8 @@ def values(request: SubjectRequest, language: str) -> dict[str, str]:
             "contact_email": notice.contact_person.email,
             "contact_phone": notice.contact_person.phone,
             "kept_records": kept_records(language),
+            "marketing_changes": marketing_changes(request, language),
+            "consent_purposes": consent_purposes(language),
             # "recipients" stays as it is: it is filled in from the Art. 19 record when the
             # answer is sent (filled.fill_recipients).
         }

@@ -13,8 +13,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import select
 
-from portal.answering.letters.texts import FILLS
+from portal.answering.letters.texts import FILLS, LEGAL_BASES, MARKERS
+from portal.deadlines import local_date
+from portal.extensions import db
+from portal.models import AuditEvent, SubjectRequest
 
 RECIPIENTS = "{recipients}"
 
@@ -37,6 +41,54 @@ def kept_records(language: str) -> str:
         )
         for category in current_app.extensions["notice"].data_categories
         if category.retention.kept_after_erasure
+    )
+
+
+def marker(language: str, what: str) -> str:
+    """A part staff must write before the letter can go."""
+    return f"[{MARKERS[language]}: {what}]"
+
+
+def marketing_changes(request: SubjectRequest, language: str) -> str:
+    """What the portal did to marketing when the request was opened (Art. 21(3), 7(3)), as its
+    "marketing.stopped" event records it; without the event, a part for staff to write."""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.request_id == request.id, AuditEvent.action == "marketing.stopped")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return marker(language, FILLS["marketing_unrecorded"][language])
+    on = day(local_date(event.occurred_at, current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    newsletter_before = (event.details.get("newsletter") or [False])[0]
+    sentences = [
+        FILLS["newsletter_stopped" if newsletter_before else "newsletter_not_sent"][
+            language
+        ].format(date=on)
+    ]
+    # Only what the event says: no address (or one already listed) adds nothing here.
+    if event.details.get("suppression_list_added"):
+        sentences.append(FILLS["suppression_added"][language].format(date=on))
+    return " ".join(sentences)
+
+
+def consent_purposes(language: str) -> str:
+    """What the notice says rests on consent (Art. 7(3)). WProd Oy's notice names contract and
+    legitimate interest (§4), so the letter says plainly that nothing rests on consent rather
+    than that processing "based on this consent" stopped."""
+    purposes = current_app.extensions["notice"].purposes
+    on_consent = [p for p in purposes if p.legal_basis == "consent"]
+    if not on_consent:
+        bases = dict.fromkeys(p.legal_basis for p in purposes)
+        return FILLS["no_consent"][language].format(
+            bases=", ".join(LEGAL_BASES[basis][language] for basis in bases)
+        )
+    listed = "\n".join(f"- {p.name.in_language(language)}" for p in on_consent)
+    return (
+        FILLS["consent_purposes"][language].format(purposes=listed)
+        + "\n"
+        + marker(language, FILLS["consent_stopped"][language])
     )
 
 

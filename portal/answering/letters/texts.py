@@ -56,12 +56,25 @@ PLACEHOLDERS: dict[str, str] = {
         "A ready-made bulleted list of the records the notice keeps after an erasure, each "
         "with its own retention period and its own ground, as the notice gives them."
     ),
+    "marketing_changes": (
+        "What the portal changed when the request was opened, from the record: the newsletter "
+        "stopped (or was not being sent) and the address put on the suppression list, with "
+        "the day."
+    ),
+    "consent_purposes": (
+        "What the notice says rests on consent: where nothing does, a plain sentence saying so "
+        "and naming the grounds the notice gives; otherwise the list, and a part for you to "
+        "write on what was stopped."
+    ),
     "recipients": (
         "Filled in when the answer is sent, from what you record for GDPR Art. 19 on the same "
         "form: a bulleted list of every recipient in the notice, with the day it was told or "
         "why it was not. Only in the answer to a rectification, erasure or restriction."
     ),
 }
+
+# Where staff must write something, in each language (see the module's docstring).
+MARKERS: dict[str, str] = {"fi": "KIRJOITA TÄHÄN", "en": "WRITE HERE"}
 
 # The lines the portal fills in from the record and the notice, in each language of the letters.
 FILLS: dict[str, dict[str, str]] = {
@@ -79,6 +92,56 @@ FILLS: dict[str, dict[str, str]] = {
         "fi": "- {recipient}: emme kertoneet. Syy: {reason}",
         "en": "- {recipient}: not told. Reason: {reason}",
     },
+    # Art. 21(3), 7(3): what the "marketing.stopped" event of the request records.
+    "newsletter_stopped": {
+        "fi": "Lopetimme uutiskirjeemme lähettämisen sinulle {date}.",
+        "en": "We stopped sending you our newsletter on {date}.",
+    },
+    "newsletter_not_sent": {
+        "fi": "Tietojemme mukaan et saanut uutiskirjettämme, joten sitä ei tarvinnut lopettaa.",
+        "en": "According to our records you were not receiving our newsletter, so there was "
+        "none to stop.",
+    },
+    "suppression_added": {
+        "fi": "Lisäsimme sähköpostiosoitteesi estolistalle {date}. Sen ansiosta emme lähetä "
+        "sinulle markkinointia, vaikka käyttäjätilisi myöhemmin poistettaisiin. Listalla on "
+        "osoitteestasi vain siitä laskettu tunniste, ei osoitetta itseään.",
+        "en": "We added your email address to our suppression list on {date}. It keeps us from "
+        "sending you marketing even if your account is later erased. The list holds only a "
+        "code computed from your address, not the address itself.",
+    },
+    "marketing_unrecorded": {
+        "fi": "mitä markkinoinnille tehtiin ja milloin",
+        "en": "what was done about marketing, and when",
+    },
+    # Art. 7(3): the notice's purposes that rest on consent, or that none do.
+    "no_consent": {
+        "fi": "Tietosuojaselosteemme mukaan käsittelemme tietojasi näillä perusteilla: {bases}. "
+        "Mikään käsittely ei perustu suostumukseen, joten suostumukseen perustuvaa käsittelyä "
+        "ei ollut lopetettavana.",
+        "en": "According to our privacy notice, we process your data on these grounds: {bases}. "
+        "None of it is based on consent, so there was no processing based on consent to stop.",
+    },
+    "consent_purposes": {
+        "fi": "Tietosuojaselosteemme mukaan seuraava käsittely perustuu suostumukseen:\n"
+        "{purposes}\nPeruminen ei vaikuta siihen, että ennen perumista tehty käsittely oli "
+        "lainmukaista (tietosuoja-asetuksen 7 artiklan 3 kohta).",
+        "en": "According to our privacy notice, this processing is based on consent:\n"
+        "{purposes}\nThe withdrawal does not affect the lawfulness of processing before it "
+        "(Article 7(3) of the GDPR).",
+    },
+    "consent_stopped": {
+        "fi": "mitä näistä lopetettiin ja milloin",
+        "en": "which of these was stopped, and when",
+    },
+}
+
+# The legal bases of the notice's purposes (GDPR Art. 6(1)), as a letter names them.
+LEGAL_BASES: dict[str, dict[str, str]] = {
+    "contract": {"fi": "sopimuksen täytäntöönpano", "en": "performing a contract with you"},
+    "legitimate_interest": {"fi": "oikeutettu etumme", "en": "our legitimate interests"},
+    "legal_obligation": {"fi": "lakisääteinen velvoitteemme", "en": "our legal obligations"},
+    "consent": {"fi": "suostumuksesi", "en": "your consent"},
 }
 
 _QUESTIONS = {
@@ -361,10 +424,8 @@ LETTERS: tuple[LetterText, ...] = (
                 "Olemme käsitelleet pyyntösi {reference} ({kind}). Olemme lopettaneet "
                 "suoramarkkinoinnin. Et saa meiltä enää markkinointiviestejä etkä "
                 "uutiskirjettämme.",
-                # Art. 21(3): the ban must outlive the account, so the address is kept.
-                "Jotta kielto pysyy voimassa, olemme lisänneet sähköpostiosoitteesi "
-                "estolistalle. Säilytämme osoitetta estolistalla vain tätä tarkoitusta varten. "
-                "Kielto on voimassa myös, jos käyttäjätilisi myöhemmin poistetaan.",
+                # Art. 21(3): what the portal did when the request was opened, as recorded.
+                "{marketing_changes}",
                 "Laskut ja palvelun käytön kannalta välttämättömät tiedotteet lähetämme "
                 "edelleen, jos asiakkuutesi on voimassa.",
             ),
@@ -372,9 +433,7 @@ LETTERS: tuple[LetterText, ...] = (
                 "We have handled your request {reference} ({kind}). We have stopped direct "
                 "marketing to you. You will no longer receive marketing messages or our "
                 "newsletter from us.",
-                "To keep the ban in effect, we have added your email address to a suppression "
-                "list. We keep the address on that list for this purpose only. The ban stays "
-                "in effect even if your account is later erased.",
+                "{marketing_changes}",
                 "We will still send invoices and notices necessary for using the service "
                 "while you remain a customer.",
             ),
@@ -388,20 +447,17 @@ LETTERS: tuple[LetterText, ...] = (
         title={"fi": "Suostumus peruttu", "en": "Consent withdrawn"},
         body={
             "fi": _fi(
-                "Olemme käsitelleet pyyntösi {reference} ({kind}). Olemme kirjanneet "
-                "suostumuksesi peruuttamisen ja lopettaneet käsittelyn, joka perustui "
-                "tähän suostumukseen.",
-                "Peruuttaminen ei vaikuta siihen, että ennen peruuttamista tehty käsittely "
-                "oli lainmukaista (tietosuoja-asetuksen 7 artiklan 3 kohta). Voit antaa "
-                "suostumuksen uudelleen milloin tahansa.",
+                "Olemme käsitelleet pyyntösi {reference} ({kind}).",
+                # Art. 7(3): what actually changed, from the record (the newsletter), and what
+                # the notice says rests on consent: for WProd Oy, nothing.
+                "{marketing_changes}",
+                "{consent_purposes}",
                 _QUESTIONS["fi"],
             ),
             "en": _en(
-                "We have handled your request {reference} ({kind}). We have recorded the "
-                "withdrawal of your consent and stopped the processing that was based on it.",
-                "The withdrawal does not affect the lawfulness of processing carried out "
-                "before it (Article 7(3) of the GDPR). You can give your consent again at "
-                "any time.",
+                "We have handled your request {reference} ({kind}).",
+                "{marketing_changes}",
+                "{consent_purposes}",
                 _QUESTIONS["en"],
             ),
         },
