@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from portal.answering.letters.texts import LETTERS, PLACEHOLDERS, LetterText
+from portal.answering.letters.texts import (
+    FILLS,
+    LEGAL_BASES,
+    LETTERS,
+    PLACEHOLDERS,
+    LetterText,
+)
+from portal.answering.letters.texts import MARKERS as MARKER_WORDS
 from portal.models import Outcome, RequestKind
 from tests.finnish import REPLACED, plural_forms
 
@@ -193,6 +200,17 @@ def test_marketing_letters_say_what_the_record_says():
         body = " ".join(letter.body.values())
         if letter.kind not in ("marketing_objection", "consent_withdrawal"):
             assert "{marketing_changes}" not in body and "{consent_purposes}" not in body
+
+
+def test_what_the_portal_fills_in_exists_in_every_language_of_the_letters():
+    # A language added to the letters (Swedish next) needs the filled-in lines and markers too.
+    assert set(MARKER_WORDS) == set(LANGUAGES)
+    for language, word in MARKER_WORDS.items():
+        assert MARKERS[language] == f"[{word}:"
+    for texts in (*FILLS.values(), *LEGAL_BASES.values()):
+        assert set(texts) == set(LANGUAGES)
+        if "fi" in texts:
+            assert plural_forms(texts["fi"]) == []
 
 
 @pytest.mark.parametrize("key", sorted(ART_19_KEYS))

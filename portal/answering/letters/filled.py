@@ -10,17 +10,25 @@ not exist before the answer is sent.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
 
-from portal.answering.letters.texts import FILLS, LEGAL_BASES, MARKERS
+from portal.answering.letters.texts import FILLS, LEGAL_BASES, MARKERS, PLACEHOLDERS
 from portal.deadlines import local_date
 from portal.extensions import db
 from portal.models import AuditEvent, SubjectRequest
 
 RECIPIENTS = "{recipients}"
+# A part staff must write, in any language of the letters, closed or not (an edit may have lost
+# the bracket): "[KIRJOITA TÄHÄN: …]", "[WRITE HERE: …]".
+_STAFF_PART = re.compile(
+    r"\[\s*(?:" + "|".join(re.escape(m) for m in MARKERS.values()) + r")\b[^\]\n]*\]?",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def day(value: date) -> str:
@@ -90,6 +98,18 @@ def consent_purposes(language: str) -> str:
         + "\n"
         + marker(language, FILLS["consent_stopped"][language])
     )
+
+
+def unfilled_parts(text: str, allow: tuple[str, ...] = ()) -> list[str]:
+    """The parts of a letter still to be written, as they stand in it: the staff markers, and
+    any placeholder the portal did not fill in (except those in ``allow``)."""
+    parts = [match.group(0) for match in _STAFF_PART.finditer(text)]
+    parts += [
+        "{" + name + "}"
+        for name in _PLACEHOLDER.findall(text)
+        if name in PLACEHOLDERS and "{" + name + "}" not in allow
+    ]
+    return parts
 
 
 def names_recipients(text: str | None) -> bool:

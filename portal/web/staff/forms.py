@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from portal.subject_requests.kinds import OUTCOME_NAMES
 from portal.web.forms import PortalForm, has_control_characters
 from portal.web.requester.forms import TEXT_LIMIT, files_field
+from portal.web.staff.letter_checks import refuse_unfilled, refuse_unfilled_but_recipients
 
 
 # The ticket page holds several of these forms at once: each field gets its own HTML id (the
@@ -30,6 +31,7 @@ def _text_length() -> Length:
 class ReplyForm(PortalForm):
     body = _text(_l("Reply to the requester"), _l("Write the reply."), "reply-body")
     files = files_field(_l("Files for the requester (optional)"), "reply-files")
+    validate_body = refuse_unfilled
 
 
 class NoteForm(PortalForm):
@@ -43,6 +45,7 @@ class AskForm(PortalForm):
     body = _text(
         _l("What information do you need?"), _l("Say what information you need."), "ask-body"
     )
+    validate_body = refuse_unfilled
 
 
 class ExtendForm(PortalForm):
@@ -59,6 +62,7 @@ class ExtendForm(PortalForm):
         _l("Give the reasons for the extension."),
         "extend-reason",
     )
+    validate_reason = refuse_unfilled
 
 
 class AssignForm(PortalForm):
@@ -76,6 +80,8 @@ class ResolveForm(PortalForm):
         id="resolve-reasons",
         validators=[Optional(), _text_length()],
     )
+    # Issue 10: {recipients} waits for the Art. 19 record; every other part must be written.
+    validate_reasons = refuse_unfilled_but_recipients
     files = files_field(
         _l("Files for the requester, e.g. a copy of the data (optional)"), "resolve-files"
     )
