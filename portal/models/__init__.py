@@ -8,13 +8,18 @@ from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.request import (
     AccessPackage,
     Channel,
+    ExcessiveDecision,
+    ExcessiveGround,
+    ExcessiveMeasure,
     Outcome,
+    PauseReason,
     RecipientNotice,
     RequestKind,
     RequestPause,
     RequestStatus,
     SubjectRequest,
 )
+from portal.models.restriction import LiftEnd, RestrictionLift
 from portal.models.sign_in import RecoveryCode, SignInSession
 from portal.models.suppression import SuppressionEntry
 from portal.models.token import UsedToken
@@ -26,15 +31,21 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Channel",
+    "ExcessiveDecision",
+    "ExcessiveGround",
+    "ExcessiveMeasure",
     "LetterOverride",
+    "LiftEnd",
     "OutboxMessage",
     "OutboxStatus",
     "Outcome",
+    "PauseReason",
     "RecipientNotice",
     "RecoveryCode",
     "RequestKind",
     "RequestPause",
     "RequestStatus",
+    "RestrictionLift",
     "Role",
     "SignInSession",
     "SubjectRequest",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow, value_enum
@@ -28,7 +28,9 @@ class RequestStatus(enum.StrEnum):
     UNCONFIRMED = "unconfirmed"  # submitted; the emailed link has not been used yet
     LAPSED = "lapsed"  # never confirmed; the link expired
     OPEN = "open"  # confirmed and with the contact person
-    WAITING = "waiting"  # the contact person asked for information; the clock is paused
+    # The clock is paused: the contact person asked for information (GDPR Art. 12(6)), or for a
+    # fee (Art. 12(5)); the open pause says which.
+    WAITING = "waiting"
     CLOSED = "closed"  # answered: completed, partially completed or refused
     WITHDRAWN = "withdrawn"  # the requester withdrew it
 
@@ -37,6 +39,29 @@ class Outcome(enum.StrEnum):
     COMPLETED = "completed"
     PARTIALLY_COMPLETED = "partially_completed"
     REFUSED = "refused"
+
+
+class PauseReason(enum.StrEnum):
+    """Why the clock stands still. Only these pause it: other questions leave it running."""
+
+    IDENTITY = "identity"  # information to confirm who is asking (Art. 12(6))
+    CLARIFICATION = "clarification"  # a justified request to clarify an unclear request
+    FEE = "fee"  # a fee for a manifestly unfounded or excessive request (Art. 12(5))
+
+
+class ExcessiveGround(enum.StrEnum):
+    """Why a request is manifestly unfounded or excessive (GDPR Art. 12(5))."""
+
+    REPETITIVE = "repetitive"  # excessive "in particular because of [its] repetitive character"
+    MANIFESTLY_UNFOUNDED = "manifestly_unfounded"
+    EXCESSIVE = "excessive"
+
+
+class ExcessiveMeasure(enum.StrEnum):
+    """What Art. 12(5) lets the controller do about such a request."""
+
+    FEE = "fee"  # charge a reasonable fee, taking into account the administrative costs
+    REFUSAL = "refusal"  # refuse to act on it
 
 
 class Channel(enum.StrEnum):
@@ -103,6 +128,15 @@ class SubjectRequest(Base):
         back_populates="request", order_by="RequestPause.asked_at"
     )
 
+    @property
+    def open_pause(self) -> RequestPause | None:
+        return next((p for p in self.pauses if p.resumed_at is None), None)
+
+    @property
+    def waits_for_fee(self) -> bool:
+        pause = self.open_pause
+        return pause is not None and pause.reason is PauseReason.FEE
+
     def __repr__(self) -> str:
         return f"<SubjectRequest {self.reference} {self.kind.value} {self.status.value}>"
 
@@ -117,8 +151,48 @@ class RequestPause(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("subject_request.id"), index=True)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # None for the pauses recorded before the reason was (migration 0006).
+    reason: Mapped[PauseReason | None] = mapped_column(value_enum(PauseReason, "pause_reason"))
 
     request: Mapped[SubjectRequest] = relationship(back_populates="pauses")
+
+
+# The requests a decision under Art. 12(5) rests on: the person's earlier requests.
+excessive_evidence = Table(
+    "excessive_evidence",
+    Base.metadata,
+    Column("decision_id", ForeignKey("excessive_decision.id"), primary_key=True),
+    Column("request_id", ForeignKey("subject_request.id"), primary_key=True),
+)
+
+
+class ExcessiveDecision(Base):
+    """A request found manifestly unfounded or excessive (GDPR Art. 12(5)): a fee asked for, or
+    a refusal, with the ground and the earlier requests that show it. The controller bears the
+    burden of demonstrating that character, so the ground and the evidence are kept as data."""
+
+    __tablename__ = "excessive_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_request.id"), index=True)
+    measure: Mapped[ExcessiveMeasure] = mapped_column(
+        value_enum(ExcessiveMeasure, "excessive_measure")
+    )
+    ground: Mapped[ExcessiveGround] = mapped_column(value_enum(ExcessiveGround, "excessive_ground"))
+    # As sent to the requester.
+    reasons: Mapped[str] = mapped_column(Text)
+    fee_cents: Mapped[int | None] = mapped_column(Integer)
+    payment_instructions: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The day the fee arrived, as staff recorded it; the clock runs again from then.
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    payment_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    request: Mapped[SubjectRequest] = relationship(foreign_keys=[request_id])
+    evidence: Mapped[list[SubjectRequest]] = relationship(
+        secondary=excessive_evidence, order_by="SubjectRequest.received_at"
+    )
 
 
 class RecipientNotice(Base):
