@@ -79,6 +79,11 @@ KEPT_DETAILS = frozenset(
         "newsletter",
         "suppression_list_added",
         "erased",
+        # What a question was for, whether the clock stopped and how late it was asked.
+        "purpose",
+        "clock",
+        "days_after_receipt",
+        "late",
     }
 )
 

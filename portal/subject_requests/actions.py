@@ -16,8 +16,21 @@ from sqlalchemy import select
 from portal import audit
 from portal.deadlines import extension_problem
 from portal.extensions import db
-from portal.models import Outcome, RequestPause, RequestStatus, SubjectRequest, User, utcnow
-from portal.subject_requests.clock import compute_due_on, controller_today, local_day
+from portal.models import (
+    Outcome,
+    PauseReason,
+    RequestPause,
+    RequestStatus,
+    SubjectRequest,
+    User,
+    utcnow,
+)
+from portal.subject_requests.clock import (
+    compute_due_on,
+    controller_today,
+    days_since_receipt,
+    local_day,
+)
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.lifecycle import ACTIVE, check_transition
 from portal.subject_requests.timeline import notify, record_with_files, requester_url, staff_url
@@ -97,7 +110,8 @@ def requester_reply(request: SubjectRequest, requester: User, body: str, uploads
     record_with_files(
         "message.requester", uploads, actor=requester, request=request, public=True, body=body
     )
-    if request.status is RequestStatus.WAITING:
+    if request.status is RequestStatus.WAITING and not request.waits_for_fee:
+        # The information asked for may be in it; a fee is paid elsewhere (Art. 12(5)).
         resume(request, requester)
     if request.assignee is not None:
         notify(
@@ -148,19 +162,51 @@ def add_note(request: SubjectRequest, staff: User, body: str, uploads=None) -> N
     record_with_files("note", uploads, actor=staff, request=request, public=False, body=body)
 
 
-def ask_for_information(request: SubjectRequest, staff: User, body: str) -> None:
-    """Ask for what is needed (e.g. to confirm identity, GDPR Art. 12(6)); the clock pauses."""
-    check_transition(request.status, RequestStatus.WAITING)
+# What a question to the requester is for. Only two stop the clock (EDPB Guidelines 01/2022
+# §159; LEGAL.md "Deadlines"): information needed to confirm who is asking (GDPR Art. 12(6)),
+# and a justified request to clarify an unclear request. Any other question leaves it running.
+QUESTION_PURPOSES = {
+    "identity": PauseReason.IDENTITY,
+    "clarification": PauseReason.CLARIFICATION,
+    "other": None,
+}
+# Such a question must come without undue delay: after this many days from receipt, the ticket
+# warns before it is sent, and the record says how late it was.
+ASK_LATE_AFTER_DAYS = 7
+
+
+def asked_late(request: SubjectRequest, today) -> bool:
+    return days_since_receipt(request, today) > ASK_LATE_AFTER_DAYS
+
+
+def ask_for_information(request: SubjectRequest, staff: User, body: str, purpose: str) -> None:
+    """Ask the requester a question; to confirm identity or clarify the request, the clock
+    pauses until they answer (or staff resume)."""
+    if purpose not in QUESTION_PURPOSES:
+        raise RequestError(_l("Choose what the question is for."))
+    pause = QUESTION_PURPOSES[purpose]
+    if pause is None:
+        _require_active(request)
+    else:
+        check_transition(request.status, RequestStatus.WAITING)
     body = _required_text(body, _l("Say what information you need."))
-    request.status = RequestStatus.WAITING
-    db.session.add(RequestPause(request=request, asked_at=utcnow()))
+    today = controller_today()
+    changes = {}
+    if pause is not None:
+        changes["status"] = [request.status, RequestStatus.WAITING]
+        request.status = RequestStatus.WAITING
+        db.session.add(RequestPause(request=request, asked_at=utcnow(), reason=pause))
     audit.record(
         "request.info_requested",
         actor=staff,
         request=request,
         public=True,
         body=body,
-        status=[RequestStatus.OPEN, RequestStatus.WAITING],
+        purpose=purpose,
+        clock="paused" if pause else "running",
+        days_after_receipt=days_since_receipt(request, today),
+        late=asked_late(request, today),
+        **changes,
     )
     notify(
         request,
@@ -168,14 +214,15 @@ def ask_for_information(request: SubjectRequest, staff: User, body: str) -> None
         to=request.requester,
         subject=_l("We need more information: %(reference)s", reference=request.reference),
         body=body,
+        clock_paused=pause is not None,
         request_url=requester_url(request),
     )
 
 
-def _close_open_pause(request: SubjectRequest) -> None:
+def _close_open_pause(request: SubjectRequest, at: datetime | None = None) -> None:
     for pause in request.pauses:
         if pause.resumed_at is None:
-            pause.resumed_at = utcnow()
+            pause.resumed_at = at or utcnow()
 
 
 def resume(request: SubjectRequest, actor: User) -> None:
@@ -183,7 +230,19 @@ def resume(request: SubjectRequest, actor: User) -> None:
     check_transition(request.status, RequestStatus.OPEN)
     if request.status is not RequestStatus.WAITING:
         raise RequestError(_l("The request is not waiting for information."))
-    _close_open_pause(request)
+    if request.waits_for_fee:
+        raise RequestError(
+            _l(
+                "The request waits for the fee: record the payment when it arrives, or close "
+                "the request. Nothing changed."
+            )
+        )
+    run_clock_again(request, actor)
+
+
+def run_clock_again(request: SubjectRequest, actor: User, at: datetime | None = None, **details):
+    """End the open pause (at ``at``, default now) and work out the due date again."""
+    _close_open_pause(request, at)
     request.status = RequestStatus.OPEN
     before = request.due_on
     request.due_on = compute_due_on(request, controller_today())
@@ -194,6 +253,7 @@ def resume(request: SubjectRequest, actor: User) -> None:
         public=True,
         status=[RequestStatus.WAITING, RequestStatus.OPEN],
         due_on=[before, request.due_on],
+        **details,
     )
 
 
@@ -212,15 +272,16 @@ def extend(request: SubjectRequest, staff: User, months: int, reason: str) -> No
     reason = _required_text(reason, _l("Give the reasons for the extension."))
     if months <= request.period_months:
         raise RequestError(EXTENSION_MESSAGES["not-longer"])
-    problem = extension_problem(
-        local_day(request.received_at), request.due_on, controller_today(), months
-    )
+    today = controller_today()
+    # The stored due date does not move while a pause runs; the one that counts does, by a day
+    # for each day of the pause so far.
+    before = compute_due_on(request, today)
+    problem = extension_problem(local_day(request.received_at), before, today, months)
     if problem:
         raise RequestError(EXTENSION_MESSAGES[problem])
-    before = request.due_on
     request.period_months = months
     request.extension_reason = reason
-    request.due_on = compute_due_on(request, controller_today())
+    request.due_on = compute_due_on(request, today)
     audit.record(
         "request.extended",
         actor=staff,

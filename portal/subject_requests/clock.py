@@ -23,6 +23,10 @@ def controller_today(now: datetime | None = None) -> date:
     return local_day(now or utcnow())
 
 
+def days_since_receipt(request: SubjectRequest, today: date) -> int:
+    return (today - local_day(request.received_at)).days
+
+
 def compute_due_on(request: SubjectRequest, today: date) -> date:
     """Receipt + the period (1 or up to 3 months) + the days the clock stood still."""
     pauses = [

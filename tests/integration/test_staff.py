@@ -113,7 +113,12 @@ def test_asking_for_information_pauses_the_clock_until_the_reply(
     from portal.models import RequestPause
 
     request_id = make_request(received_days_ago=10)
-    ticket(staff_client, request_id, "ask", {"body": "Kertokaa asiakasnumeronne."})
+    ticket(
+        staff_client,
+        request_id,
+        "ask",
+        {"body": "Kertokaa asiakasnumeronne.", "purpose": "identity"},
+    )
     subject_request = db.session.get(SubjectRequest, request_id)
     assert subject_request.status is RequestStatus.WAITING
     due_before = subject_request.due_on

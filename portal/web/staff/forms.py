@@ -45,6 +45,19 @@ class AskForm(PortalForm):
     body = _text(
         _l("What information do you need?"), _l("Say what information you need."), "ask-body"
     )
+    # Only the first two stop the clock (portal.subject_requests.actions.QUESTION_PURPOSES).
+    purpose = RadioField(
+        _l("What the question is for"),
+        id="ask-purpose",
+        choices=[
+            SelectChoice(
+                "identity", _l("To confirm who is asking (GDPR Art. 12(6)): the clock pauses")
+            ),
+            SelectChoice("clarification", _l("To clarify an unclear request: the clock pauses")),
+            SelectChoice("other", _l("Another question: the clock keeps running")),
+        ],
+        validators=[InputRequired(message=_l("Choose what the question is for."))],
+    )
     validate_body = refuse_unfilled
 
 

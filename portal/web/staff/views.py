@@ -32,6 +32,7 @@ from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
 from portal.subject_requests.locking import lock_request, state_of
 from portal.web.accounts.guard import fresh_second_factor_required
 from portal.web.incoming import id_value, page_arg, text_args
+from portal.web.staff import ticket_rules
 from portal.web.staff.forms import (
     AskForm,
     AssignForm,
@@ -115,7 +116,9 @@ def _queue(view_name: str):
     else:
         query = query.order_by(SubjectRequest.received_at.desc(), SubjectRequest.id.desc())
     query = query.options(
-        selectinload(SubjectRequest.requester), selectinload(SubjectRequest.assignee)
+        selectinload(SubjectRequest.requester),
+        selectinload(SubjectRequest.assignee),
+        selectinload(SubjectRequest.pauses),  # the badge says what a waiting request waits for
     )
     page = db.paginate(
         query,
@@ -204,7 +207,7 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         today=controller_today(),
         active=status in ACTIVE,
         can_ask=can(status, RequestStatus.WAITING),
-        can_resume=status is RequestStatus.WAITING,
+        can_resume=status is RequestStatus.WAITING and not subject_request.waits_for_fee,
         reply_form=forms.get("reply") or ReplyForm(),
         note_form=forms.get("note") or NoteForm(),
         ask_form=forms.get("ask") or AskForm(),
@@ -227,6 +230,7 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
             "username": _("Username"),
             "business_id": _("Business ID"),
         },
+        **ticket_rules.context(subject_request, forms),
     )
 
 
@@ -240,7 +244,7 @@ def _letter_forms(subject_request: SubjectRequest) -> dict:
     if letter.action == "reply":
         return {"reply": ReplyForm(body=text)}
     if letter.action == "ask":
-        return {"ask": AskForm(body=text)}
+        return {"ask": AskForm(body=text, purpose=ticket_rules.LETTER_PURPOSES.get(key))}
     if letter.action == "extend":
         return {"extend": ExtendForm(reason=text)}
     return {"resolve": ResolveForm(outcome=letter.outcome, reasons=text)}
@@ -265,7 +269,10 @@ ACTIONS = {
         NoteForm,
         lambda r, f: actions.add_note(r, current_user, f.body.data, f.files.data),
     ),
-    "ask": (AskForm, lambda r, f: actions.ask_for_information(r, current_user, f.body.data)),
+    "ask": (
+        AskForm,
+        lambda r, f: actions.ask_for_information(r, current_user, f.body.data, f.purpose.data),
+    ),
     "extend": (
         ExtendForm,
         lambda r, f: actions.extend(r, current_user, int(f.months.data), f.reason.data),
@@ -333,7 +340,8 @@ def act(request_id: int, action: str):
         flash(_explain(exc), "error")
         return _render_ticket(subject_request, **{action: form}), 409
     db.session.commit()
-    flash(DONE_MESSAGES[action](), "success")
+    done = ticket_rules.RESULT_MESSAGES.get(action)
+    flash(done(subject_request) if done else DONE_MESSAGES[action](), "success")
     return redirect(url_for("staff.ticket", request_id=subject_request.id))
 
 
