@@ -35,6 +35,7 @@ from portal.models import (
     AccessPackage,
     Attachment,
     AuditEvent,
+    ExcessiveDecision,
     OutboxMessage,
     OutboxStatus,
     SubjectRequest,
@@ -84,6 +85,13 @@ KEPT_DETAILS = frozenset(
         "clock",
         "days_after_receipt",
         "late",
+        # A fee or refusal under Art. 12(5): its ground and the earlier requests it rests on are
+        # the controller's proof; how to pay is not kept.
+        "measure",
+        "ground",
+        "evidence",
+        "fee_cents",
+        "paid_on",
     }
 )
 
@@ -273,6 +281,16 @@ def anonymise(request: SubjectRequest, now: datetime | None = None, *, dry_run: 
             removal.texts.append(name)
             if not dry_run:
                 setattr(request, name, "" if name == "description" else None)
+
+    for decision in db.session.scalars(
+        select(ExcessiveDecision).where(ExcessiveDecision.request_id == request.id)
+    ):
+        # The ground and the evidence stay (Art. 12(5)); the words sent to the person go.
+        for name in ("reasons", "payment_instructions"):
+            if getattr(decision, name):
+                removal.texts.append(f"excessive_decision.{name}")
+                if not dry_run:
+                    setattr(decision, name, "" if name == "reasons" else None)
 
     for row in event_rows:
         details = _kept_details(row.details)

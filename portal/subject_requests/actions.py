@@ -328,6 +328,7 @@ def resolve(
     outcome: Outcome,
     reasons: str,
     uploads=None,
+    template: str = "request_resolved",
     **letter_context,
 ) -> None:
     """Close with an outcome. A refusal, whole or partial, needs reasons (GDPR Art. 12(4))."""
@@ -355,7 +356,7 @@ def resolve(
     )
     notify(
         request,
-        "request_resolved",
+        template,
         to=request.requester,
         subject=_l("Answer to your request %(reference)s", reference=request.reference),
         outcome=outcome.value,

@@ -1,13 +1,19 @@
 """The ticket's parts for the legal rules around the answer: what a question is for and whether
-it stops the clock."""
+it stops the clock, and a fee or a refusal for a manifestly unfounded or excessive request
+(GDPR Art. 12(5))."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.models import RequestStatus, SubjectRequest
+from portal.subject_requests import excessive
 from portal.subject_requests.actions import ASK_LATE_AFTER_DAYS, asked_late
 from portal.subject_requests.clock import controller_today, days_since_receipt
+from portal.web.staff.forms import ExcessiveForm, FeePaidForm
 
 # A letter chosen for a question also says what the question is for.
 LETTER_PURPOSES = {"ask.identity": "identity", "ask.scope": "clarification"}
@@ -20,7 +26,37 @@ def context(subject_request: SubjectRequest, forms: dict) -> dict:
         "days_since_receipt": days_since_receipt(subject_request, today),
         "ask_late": asked_late(subject_request, today),
         "ask_late_after_days": ASK_LATE_AFTER_DAYS,
+        "excessive_form": forms.get("excessive") or ExcessiveForm(),
+        # Open when it comes back with a refusal, so that what was written is in view.
+        "excessive_open": "excessive" in forms,
+        "excessive_evidence": excessive.earlier_requests(subject_request),
+        "excessive_decisions": excessive.decisions_of(subject_request),
+        "excessive_grounds": excessive.GROUND_NAMES,
+        "fee_paid_form": forms.get("fee-paid") or FeePaidForm(),
+        "euros": lambda cents: Decimal(cents) / 100,
     }
+
+
+def decide_excessive(subject_request: SubjectRequest, form: ExcessiveForm) -> None:
+    staff = current_user._get_current_object()
+    if form.measure.data == "fee":
+        excessive.charge_fee(
+            subject_request,
+            staff,
+            form.ground.data,
+            form.evidence.data,
+            form.fee_cents,
+            form.reasons.data,
+            form.payment.data,
+        )
+    else:
+        excessive.refuse(
+            subject_request, staff, form.ground.data, form.evidence.data, form.reasons.data
+        )
+
+
+def record_payment(subject_request: SubjectRequest, form: FeePaidForm) -> None:
+    excessive.record_payment(subject_request, current_user._get_current_object(), form.paid_on.data)
 
 
 # Done messages that depend on what the action did.
@@ -30,4 +66,10 @@ RESULT_MESSAGES = {
         if r.status is RequestStatus.WAITING
         else _("The question was sent; the clock keeps running.")
     ),
+    "excessive": lambda r: (
+        _("The requester was told of the fee; the request waits until it is paid.")
+        if r.status is RequestStatus.WAITING
+        else _("The request is refused and the requester has been sent the reasons.")
+    ),
+    "fee-paid": lambda r: _("The payment is recorded and the clock runs again."),
 }

@@ -36,7 +36,9 @@ from portal.web.staff import ticket_rules
 from portal.web.staff.forms import (
     AskForm,
     AssignForm,
+    ExcessiveForm,
     ExtendForm,
+    FeePaidForm,
     LiftRestrictionForm,
     NoteForm,
     ReplyForm,
@@ -288,6 +290,9 @@ ACTIONS = {
             _completion(f),
         ),
     ),
+    # GDPR Art. 12(5): a fee or a refusal, and the fee's payment.
+    "excessive": (ExcessiveForm, ticket_rules.decide_excessive),
+    "fee-paid": (FeePaidForm, ticket_rules.record_payment),
     "lift-restriction": (
         LiftRestrictionForm,
         lambda r, f: rights.lift_restriction(r.requester, current_user, f.reason.data, r),
