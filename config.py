@@ -214,6 +214,9 @@ class Config:
     # The answer to an access request (GDPR Art. 15) waits on the requester's page, behind the
     # login, for this many days after staff release it; then it is no longer served.
     ACCESS_PACKAGE_DAYS = _env_int("ACCESS_PACKAGE_DAYS", 30)
+    # Lifting a restriction (GDPR Art. 18(3)) waits for the notice to the person to be delivered;
+    # when it cannot be (no address, or the email failed), it ends after this many days.
+    RESTRICTION_LIFT_AFTER_DAYS = _env_int("RESTRICTION_LIFT_AFTER_DAYS", 3)
     # A whole form with its files; larger posts get the 413 page.
     MAX_CONTENT_LENGTH = _env_int(
         "MAX_CONTENT_LENGTH", ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024

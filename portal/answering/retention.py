@@ -92,6 +92,12 @@ KEPT_DETAILS = frozenset(
         "evidence",
         "fee_cents",
         "paid_on",
+        # Lifting a restriction: whether the notice could go by email, and how the wait ended.
+        "notice",
+        "after_days",
+        "how",
+        "started_at",
+        "notice_sent_at",
     }
 )
 

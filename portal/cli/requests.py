@@ -1,4 +1,5 @@
-"""``flask requests``: the daily jobs on data-subject requests (lapse, remind, purge)."""
+"""``flask requests``: the daily jobs on data-subject requests (lapse, remind, lift
+restrictions, purge)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,20 @@ def remind_command() -> None:
     for reference, reminder in sent:
         click.echo(f"{reference}: {reminder}")
     click.echo(f"reminders sent {len(sent)}")
+
+
+@group.command("lift-restrictions")
+@with_appcontext
+def lift_restrictions_command() -> None:
+    """End the restrictions whose lifting was started and whose notice was delivered, or whose
+    days passed without an address or after a failed delivery (GDPR Art. 18(3); run daily)."""
+    from portal.answering.rights import finish_due_lifts
+
+    finished = finish_due_lifts()
+    db.session.commit()
+    for lift, how in finished:
+        click.echo(f"{lift.request.reference}: restriction lifted ({how.value})")
+    click.echo(f"restrictions lifted {len(finished)}")
 
 
 @group.command("purge")

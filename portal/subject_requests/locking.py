@@ -15,7 +15,7 @@ import hashlib
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import SubjectRequest
+from portal.models import RestrictionLift, SubjectRequest
 
 
 def lock_request(request_id: int) -> SubjectRequest | None:
@@ -45,7 +45,13 @@ def lock_request(request_id: int) -> SubjectRequest | None:
 def state_of(request: SubjectRequest) -> str:
     """A short fingerprint of everything an action's rules depend on: status, assignee, due date
     and period, outcome, pauses, and whether the person's data is restricted. Messages and notes
-    do not change it, so two staff members may both write on one ticket."""
+    do not change it, so two staff members may both write on one ticket. A restriction's
+    lifting (started, ended) is the person's, whichever ticket it was started from."""
+    lifts = db.session.execute(
+        select(RestrictionLift.id, RestrictionLift.ended_at.is_(None)).where(
+            RestrictionLift.user_id == request.requester_id
+        )
+    ).all()
     parts = (
         request.status.value,
         request.assignee_id,
@@ -54,5 +60,6 @@ def state_of(request: SubjectRequest) -> str:
         request.outcome.value if request.outcome else None,
         tuple((p.id, p.resumed_at is not None) for p in request.pauses),
         request.requester.restricted_at is not None,
+        tuple(sorted(tuple(row) for row in lifts)),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

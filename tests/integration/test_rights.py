@@ -169,7 +169,7 @@ def test_a_staff_account_is_not_erased(staff_client, make_request, make_user, db
 
 
 def test_restriction_holds_until_the_person_is_told(
-    app, staff_client, make_request, make_user, db, mailbox, deliver
+    app, staff_client, make_request, make_user, db, mailbox, deliver, runner
 ):
     from portal.answering import rights
 
@@ -200,18 +200,23 @@ def test_restriction_holds_until_the_person_is_told(
     db.session.refresh(user)
     assert user.restricted_at is not None
 
-    lifted = ticket(
+    started = ticket(
         staff_client,
         request_id,
         "lift-restriction",
         {"reason": "Tietojen oikeellisuus on tarkistettu."},
     )
-    assert lifted.status_code == 302
+    assert started.status_code == 302
     db.session.refresh(user)
-    assert user.restricted_at is None
+    assert user.restricted_at is not None  # not before the person was told
     deliver()
     notice = text_of(mailbox.to("rajoitus@example.fi")[-1])
     assert "Tietojen oikeellisuus on tarkistettu." in notice
+    # The notice was delivered: the daily job ends the restriction
+    # (tests/integration/test_restriction_lifting.py has the rest).
+    assert runner.invoke(args=["requests", "lift-restrictions"]).exit_code == 0
+    db.session.refresh(user)
+    assert user.restricted_at is None
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.request_id == request_id).order_by(AuditEvent.id)
     ).all()

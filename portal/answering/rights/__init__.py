@@ -2,7 +2,8 @@
 
 ``marketing``: objection to direct marketing and withdrawal of consent act at confirmation, with
 the suppression list. ``completion``: closing a request with its outcome and its effects on the
-person's data (erasure, restriction, Art. 19 recipients).
+person's data (erasure, restriction, Art. 19 recipients). ``restriction``: lifting a restriction
+in two steps, the person told first (Art. 18(3)).
 
 May import ``portal.subject_requests``, ``portal.answering.retention``, the models and the
 infrastructure modules; never the web or the CLI.
@@ -14,7 +15,6 @@ from portal.answering.rights.completion import (
     ART_19_KINDS,
     Completion,
     erasure_summary,
-    lift_restriction,
     needs_recipients,
     resolve,
 )
@@ -27,6 +27,13 @@ from portal.answering.rights.marketing import (
     receives_marketing,
     suppress,
 )
+from portal.answering.rights.restriction import (
+    finish_due_lifts,
+    finish_lifting,
+    how_it_may_end,
+    pending_lift,
+    start_lifting,
+)
 
 __all__ = [
     "ART_19_KINDS",
@@ -35,11 +42,15 @@ __all__ = [
     "address_hash",
     "apply_on_confirmation",
     "erasure_summary",
+    "finish_due_lifts",
+    "finish_lifting",
+    "how_it_may_end",
     "is_suppressed",
-    "lift_restriction",
     "matching",
     "needs_recipients",
+    "pending_lift",
     "receives_marketing",
     "resolve",
+    "start_lifting",
     "suppress",
 ]

@@ -3,7 +3,8 @@
 - Completing an erasure erases the account, leaving a stub for the records the notice says must
   be kept (Art. 17(3)(b)); the letter lists what was erased and what is kept, why and until when.
 - Completing a restriction marks the person's data restricted (Art. 18): staff see a banner and
-  no marketing goes out. Lifting it tells the person first (Art. 18(3)).
+  no marketing goes out. Lifting it tells the person first and ends it only once they were
+  told (Art. 18(3); ``restriction``); a new restriction cancels a lifting still waiting.
 - Completing a rectification, erasure or restriction records, for every recipient in the notice,
   when it was told or why that was impossible or disproportionate (Art. 19).
 """
@@ -21,13 +22,13 @@ from portal.answering.letters import letter_language
 from portal.answering.letters.filled import fill_recipients, kept_records, names_recipients
 from portal.answering.retention import RetentionError, kept_until, retention_period
 from portal.answering.rights.marketing import MARKETING_KINDS
+from portal.answering.rights.restriction import cancel_pending
 from portal.extensions import db
 from portal.models import Outcome, RecipientNotice, RequestKind, SubjectRequest, User, utcnow
 from portal.models.user import new_session_nonce
 from portal.subject_requests import actions
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError
-from portal.subject_requests.timeline import notify, requester_url
 
 # GDPR Art. 19: the rights whose completion is passed on to the recipients.
 ART_19_KINDS = frozenset({RequestKind.RECTIFICATION, RequestKind.ERASURE, RequestKind.RESTRICTION})
@@ -165,6 +166,7 @@ def _erase_account(request: SubjectRequest, staff: User) -> None:
 
 def _restrict(request: SubjectRequest, staff: User) -> None:
     user = request.requester
+    cancel_pending(user, staff, request)
     if user.restricted_at is None:
         user.restricted_at = utcnow()
         audit.record("processing.restricted", actor=staff, request=request, public=True)
@@ -206,23 +208,3 @@ def resolve(
         _erase_account(request, staff)
     if request.kind is RequestKind.RESTRICTION and outcome is not Outcome.REFUSED:
         _restrict(request, staff)
-
-
-def lift_restriction(user: User, staff: User, reason: str, request: SubjectRequest) -> None:
-    """Tell the person, then lift (GDPR Art. 18(3)): the notice is queued in the same
-    transaction, before the restriction ends."""
-    if user.restricted_at is None:
-        raise RequestError(_l("Processing of this person's data is not restricted."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise RequestError(_l("Say why the restriction is lifted: the person is told."))
-    notify(
-        request,
-        "restriction_lifted",
-        to=user,
-        subject=_l("The restriction of processing your data ends"),
-        reason=reason,
-        request_url=requester_url(request),
-    )
-    audit.record("restriction.lifted", actor=staff, request=request, public=True, body=reason)
-    user.restricted_at = None

@@ -255,5 +255,9 @@ class LiftRestrictionForm(PortalForm):
     )
 
 
+class FinishLiftForm(PortalForm):
+    """The second step of lifting a restriction: only a button."""
+
+
 class LetterForm(PortalForm):
     body = _text(_l("Letter"), _l("Write the letter."), "letter-body")

@@ -1,6 +1,6 @@
 """The ticket's parts for the legal rules around the answer: what a question is for and whether
-it stops the clock, and a fee or a refusal for a manifestly unfounded or excessive request
-(GDPR Art. 12(5))."""
+it stops the clock, a fee or a refusal for a manifestly unfounded or excessive request (GDPR
+Art. 12(5)), and a restriction lifted in two steps (Art. 18(3))."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.answering import rights
+from portal.answering.rights.restriction import ends_on, wait_days
 from portal.models import RequestStatus, SubjectRequest
 from portal.subject_requests import excessive
 from portal.subject_requests.actions import ASK_LATE_AFTER_DAYS, asked_late
 from portal.subject_requests.clock import controller_today, days_since_receipt
+from portal.subject_requests.errors import RequestError
 from portal.web.staff.forms import ExcessiveForm, FeePaidForm
 
 # A letter chosen for a question also says what the question is for.
@@ -22,6 +25,7 @@ LETTER_PURPOSES = {"ask.identity": "identity", "ask.scope": "clarification"}
 def context(subject_request: SubjectRequest, forms: dict) -> dict:
     """What the ticket template needs beyond the basic actions."""
     today = controller_today()
+    lift = rights.pending_lift(subject_request.requester)
     return {
         "days_since_receipt": days_since_receipt(subject_request, today),
         "ask_late": asked_late(subject_request, today),
@@ -34,6 +38,10 @@ def context(subject_request: SubjectRequest, forms: dict) -> dict:
         "excessive_grounds": excessive.GROUND_NAMES,
         "fee_paid_form": forms.get("fee-paid") or FeePaidForm(),
         "euros": lambda cents: Decimal(cents) / 100,
+        "restriction_lift": lift,
+        "lift_may_end": lift is not None and rights.how_it_may_end(lift) is not None,
+        "lift_after_days": wait_days(),
+        "lift_ends_at": ends_on(lift) if lift is not None else None,
     }
 
 
@@ -57,6 +65,17 @@ def decide_excessive(subject_request: SubjectRequest, form: ExcessiveForm) -> No
 
 def record_payment(subject_request: SubjectRequest, form: FeePaidForm) -> None:
     excessive.record_payment(subject_request, current_user._get_current_object(), form.paid_on.data)
+
+
+def finish_lift(subject_request: SubjectRequest, form) -> None:
+    lift = rights.pending_lift(subject_request.requester)
+    if lift is None or rights.finish_lifting(lift, current_user._get_current_object()) is None:
+        raise RequestError(
+            _(
+                "The restriction cannot end yet: the person has not been told. It ends once the "
+                "notice has been delivered, or after the waiting days when it cannot be."
+            )
+        )
 
 
 # Done messages that depend on what the action did.

@@ -39,6 +39,7 @@ from portal.web.staff.forms import (
     ExcessiveForm,
     ExtendForm,
     FeePaidForm,
+    FinishLiftForm,
     LiftRestrictionForm,
     NoteForm,
     ReplyForm,
@@ -295,8 +296,9 @@ ACTIONS = {
     "fee-paid": (FeePaidForm, ticket_rules.record_payment),
     "lift-restriction": (
         LiftRestrictionForm,
-        lambda r, f: rights.lift_restriction(r.requester, current_user, f.reason.data, r),
+        lambda r, f: rights.start_lifting(r.requester, current_user, f.reason.data, r),
     ),
+    "finish-lift": (FinishLiftForm, ticket_rules.finish_lift),
 }
 
 DONE_MESSAGES = {
@@ -305,7 +307,10 @@ DONE_MESSAGES = {
     "ask": lambda: _("The request was sent and the clock is paused."),
     "extend": lambda: _("The deadline was extended and the requester told why."),
     "resolve": lambda: _("The request is closed and the requester has been sent the answer."),
-    "lift-restriction": lambda: _("The person was told and the restriction is lifted."),
+    "lift-restriction": lambda: _(
+        "The notice to the person is queued; the restriction ends once it has been delivered."
+    ),
+    "finish-lift": lambda: _("The restriction is lifted."),
 }
 
 
