@@ -105,6 +105,13 @@ BASELINES = {
         "recipient-authorities-reason": "Ei tarpeen.",
         "tell_recipients": "y",
         "external_done": "y",
+        # What a question is for; an Art. 12(5) fee or refusal; the day a fee arrived.
+        "purpose": "identity",
+        "measure": "fee",
+        "ground": "excessive",
+        "fee": "15,50",
+        "payment": "Tilille FI21 1234 5600 0007 85.",
+        "paid_on": TODAY,
     },
     "staff.edit_letter": {"body": "Hei {name},\n\nKiitos.\n"},
     "staff.suppression": {"addresses": "maija@example.fi\n=1+2@example.fi\n"},
@@ -244,7 +251,19 @@ def path_values(world: dict) -> dict:
         "key": st.one_of(st.sampled_from(sorted(BY_KEY)), st.text(min_size=1)),
         "language": st.sampled_from(["fi", "en", "sv", "\x00", "f" * 100]),
         "action": st.sampled_from(
-            ["reply", "note", "ask", "extend", "resolve", "lift-restriction", "resume", "assign"]
+            [
+                "reply",
+                "note",
+                "ask",
+                "extend",
+                "resolve",
+                "lift-restriction",
+                "finish-lift",
+                "excessive",
+                "fee-paid",
+                "resume",
+                "assign",
+            ]
         ),
     }
 
