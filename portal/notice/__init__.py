@@ -10,9 +10,21 @@ why, and the recipients (GDPR Art. 15(1)(a)-(h)); which categories survive an er
 law requires them to be kept (Art. 17(3)(b)); and whom to tell about a rectification, erasure or
 restriction (Art. 19). A malformed file stops start-up with a ``NoticeError`` that names the bad
 field.
+
+The sections are the controller's word; the structured part may not say more. Facts the portal
+needs that the text does not give are the controller's additions, marked as such in the file
+(``ControllerAddition``), shown as such to staff and the public, and confirmed by an administrator
+(``confirmations``). ``consistency`` checks every other structured claim against the text.
 """
 
-from portal.notice.model import SECTION_KEYS, Notice, NoticeError
+from portal.notice.model import SECTION_KEYS, ControllerAddition, Notice, NoticeError
 from portal.notice.reader import load_notice, parse_notice
 
-__all__ = ["SECTION_KEYS", "Notice", "NoticeError", "load_notice", "parse_notice"]
+__all__ = [
+    "SECTION_KEYS",
+    "ControllerAddition",
+    "Notice",
+    "NoticeError",
+    "load_notice",
+    "parse_notice",
+]

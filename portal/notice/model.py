@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+# Every localized field holds these languages; one more (e.g. "sv") is one more entry here and
+# one more translation of each field in the notice file.
 LANGUAGES = ("fi", "en")
 
 # The sections every notice has, in order (GDPR Art. 13 and 14 information).
@@ -34,6 +36,9 @@ RECIPIENT_ROLES = ("processor", "authority")
 AFTER_ERASURE = ("erase", "keep")
 # Keys are identifiers other code refers to, so they are kept plain.
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+# The tables of keyed items a controller's addition can point into, and the top-level facts.
+ADDITION_TABLES = ("purposes", "data_categories", "recipients")
+ADDITION_FLAGS = ("automated_decisions", "transfers_outside_eea")
 
 
 class NoticeError(ValueError):
@@ -149,6 +154,55 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class ControllerAddition:
+    """A fact the portal needs that the notice's own text does not state.
+
+    The sections of the notice are the controller's word, transcribed as written. The structured
+    tables (purposes, categories, recipients, the Art. 15(1)(h) and transfer flags) must say
+    nothing that text does not (``portal.notice.consistency`` checks them against it). Where the
+    portal needs more than the text gives -- exact retention years, its own request records,
+    which of two named bases fits which purpose -- the file says so in a
+    ``[[controller_additions]]`` entry: the fields it ``covers``, a ``title``, the fact in plain
+    words (``statement``, shown to the public and in answers as the controller's addition) and,
+    for the controller, what the notice says instead and why the portal needs it (``note``).
+    Administrators see every addition, with where the portal uses it, on the admin page "facts
+    the notice does not state" and confirm them there; the confirmation is an audit event.
+
+    ``covers`` holds paths: ``<table>.<key>`` (a whole purpose, category or recipient),
+    ``<table>.<key>.<field>[.<field>]`` (one of its fields, e.g.
+    ``data_categories.books.retention.years``), with ``*`` as the key for every item of the table,
+    or a top-level fact such as ``automated_decisions``.
+    """
+
+    key: str
+    covers: tuple[str, ...]
+    title: Localized
+    statement: Localized
+    note: Localized
+
+    def covers_path(self, path: str) -> bool:
+        """Whether ``path`` (a concrete field, e.g. ``purposes.delivery.legal_basis``) is this
+        addition's fact or part of it."""
+        parts = path.split(".")
+        return any(
+            len(pattern.split(".")) <= len(parts) and _aligned(pattern.split("."), parts)
+            for pattern in self.covers
+        )
+
+    def touches(self, path: str) -> bool:
+        """Whether this addition covers ``path`` or any field inside it."""
+        return any(_aligned(pattern.split("."), path.split(".")) for pattern in self.covers)
+
+
+def _aligned(pattern: list[str], path: list[str]) -> bool:
+    """The shorter of the two is a prefix of the other; ``*`` in the key place matches any key."""
+    return all(
+        wanted == part or (index == 1 and wanted == "*")
+        for index, (wanted, part) in enumerate(zip(pattern, path, strict=False))
+    )
+
+
+@dataclass(frozen=True)
 class Notice:
     path: str
     version: str
@@ -166,6 +220,7 @@ class Notice:
     sources: tuple[Localized, ...]
     data_categories: tuple[DataCategory, ...]
     recipients: tuple[Recipient, ...]
+    controller_additions: tuple[ControllerAddition, ...] = ()
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -178,6 +233,16 @@ class Notice:
 
     def recipient(self, key: str) -> Recipient:
         return by_key(self.recipients, key)
+
+    def addition_for(self, path: str) -> ControllerAddition | None:
+        """The controller's addition that states the fact at ``path``, or None when the notice's
+        own text states it."""
+        return next((a for a in self.controller_additions if a.covers_path(path)), None)
+
+    def addition_within(self, path: str) -> bool:
+        """Whether any part of the item or field at ``path`` is a controller's addition (for a
+        marker beside a purpose, category or recipient shown as a whole)."""
+        return any(addition.touches(path) for addition in self.controller_additions)
 
 
 def by_key(items, key: str):

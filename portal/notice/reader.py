@@ -9,6 +9,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from portal.notice.additions import path_problem
 from portal.notice.model import (
     AFTER_ERASURE,
     KEY_PATTERN,
@@ -20,6 +21,7 @@ from portal.notice.model import (
     Address,
     ContactPerson,
     Controller,
+    ControllerAddition,
     DataCategory,
     Localized,
     Notice,
@@ -168,6 +170,15 @@ def parse_notice(data: dict, path: str | Path = "<notice>") -> Notice:
         reader, data.get("data_categories"), {p.key for p in purposes}, len(parts)
     )
     recipients = _read_recipients(reader, data.get("recipients"), {c.key for c in categories})
+    additions = _read_additions(
+        reader,
+        data.get("controller_additions", []),
+        {
+            "purposes": {p.key for p in purposes},
+            "data_categories": {c.key for c in categories},
+            "recipients": {r.key for r in recipients},
+        },
+    )
 
     return Notice(
         path=str(path),
@@ -205,6 +216,7 @@ def parse_notice(data: dict, path: str | Path = "<notice>") -> Notice:
         sources=sources,
         data_categories=categories,
         recipients=recipients,
+        controller_additions=additions,
     )
 
 
@@ -324,3 +336,38 @@ def _read_recipients(reader: _Reader, data: Any, category_keys: set[str]) -> tup
             )
         )
     return tuple(recipients)
+
+
+def _read_additions(
+    reader: _Reader, data: Any, keys: dict[str, set[str]]
+) -> tuple[ControllerAddition, ...]:
+    """The controller's additions (``ControllerAddition``); a notice whose text states everything
+    the portal needs has none, so the table may be left out."""
+    additions = []
+    seen: set[str] = set()
+    covered: set[str] = set()
+    for index, table in enumerate(reader.tables(data, "controller_additions", required=False)):
+        field = f"controller_additions[{index}]"
+        key = reader.key(table, field, seen)
+        paths = table.get("covers")
+        if not isinstance(paths, list) or not paths:
+            raise reader.fail(f"{field}.covers", "is missing or is not a list of paths")
+        for position, path in enumerate(paths):
+            where = f"{field}.covers[{position}]"
+            if not isinstance(path, str) or not path:
+                raise reader.fail(where, "is not a path such as 'data_categories.books'")
+            if problem := path_problem(path, keys):
+                raise reader.fail(where, problem)
+            if path in covered:
+                raise reader.fail(where, f"repeats {path!r}, already covered")
+            covered.add(path)
+        additions.append(
+            ControllerAddition(
+                key=key,
+                covers=tuple(paths),
+                title=reader.localized(table, "title", field),
+                statement=reader.localized(table, "statement", field),
+                note=reader.localized(table, "note", field),
+            )
+        )
+    return tuple(additions)

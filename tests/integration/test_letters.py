@@ -188,7 +188,7 @@ def test_the_answer_names_the_recipients_as_recorded(
     answer = text_of(mailbox.to("oikaisu@example.fi")[-1])
     assert "{recipients}" not in answer
     # Who was told and when, who was not and why: every recipient, the authorities included.
-    assert "- Palvelinten valvonnan ja ylläpidon palveluntarjoaja: kerroimme 15.1.2026" in answer
+    assert "- Palvelinten valvonnan palveluntarjoaja: kerroimme 15.1.2026" in answer
     assert (
         "- Laskutusohjelman tarjoava kumppani: emme kertoneet. "
         "Syy: Kumppanin laskutusohjelmassa ei ole tietojasi." in answer

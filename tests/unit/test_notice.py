@@ -8,6 +8,16 @@ from pathlib import Path
 import pytest
 
 from portal.notice import SECTION_KEYS, NoticeError, load_notice, parse_notice
+from portal.notice.additions import covered_values, fingerprint
+from portal.notice.consistency import (
+    SOURCE_SECTIONS,
+    check,
+    notice_texts,
+    split_sections,
+    texts_by_key,
+    unsupported_words,
+)
+from portal.notice.model import LANGUAGES
 from portal.notice.render import notice_html
 
 WPROD = Path(__file__).resolve().parents[2] / "portal" / "notice" / "wprod.toml"
@@ -281,3 +291,291 @@ def test_light_markup_is_escaped_and_structured():
         "<p>Ensin &lt;b&gt;kappale&lt;/b&gt;.</p>\n<ul><li>yksi</li><li>kaksi</li></ul>\n"
         "<p>Loppu</p>"
     )
+
+
+# The structured part says only what the notice says ---------------------------------------------
+
+
+def seed_texts(notice) -> dict[str, str]:
+    """The original notice, split into its ten sections, under the keys of the notice's file."""
+    return texts_by_key(split_sections(SEED.read_text(encoding="utf-8")), notice)
+
+
+needs_seed = pytest.mark.skipif(
+    not SEED.exists(), reason="the shared seed notice is not beside the repository"
+)
+
+
+@needs_seed
+def test_the_original_notice_splits_into_its_ten_sections():
+    sections = split_sections(SEED.read_text(encoding="utf-8"))
+    assert list(sections) == list(range(1, 11))
+    # §6 and §7 begin in the middle of a line in the original.
+    assert sections[5].endswith("sopimuksen mukaisen toimittamisen kannalta.")
+    assert sections[6].startswith("6. Säännönmukaiset tietolähteet Saamme")
+    assert sections[7].endswith("EU/ETA alueen ulkopuolelle.")
+
+
+@needs_seed
+def test_no_structured_claim_goes_beyond_the_original_notice():
+    """Each purpose is one §4 lists, on a basis §4 names; each retention period is §5's own
+    sentence, on grounds §4 and §5 give; names and descriptions use the words of their section
+    (§3, §5, §6, §7); the Art. 22 and transfer flags are stated by a sentence of the text. What the
+    text does not give is a controller's addition."""
+    notice = load_notice(WPROD)
+    assert check(notice, seed_texts(notice)) == []
+
+
+def test_no_structured_claim_goes_beyond_the_notices_own_text():
+    # The same check on the sections as the file holds them, as the admin page runs it.
+    notice = load_notice(WPROD)
+    assert check(notice, notice_texts(notice)) == []
+
+
+@needs_seed
+def test_what_the_original_states_is_not_marked_as_an_addition():
+    """The additions hold only what the notice does not say: the facts the seed gives stay
+    unmarked, so they are checked against it."""
+    notice = load_notice(WPROD)
+    texts = seed_texts(notice)
+    for key in ("delivery", "obligations", "customer_relationship", "newsletter"):
+        assert notice.addition_for(f"purposes.{key}.name") is None
+    for key in ("basic_data", "hosting_account", "contact_persons", "contracts_and_orders"):
+        period = notice.category(key).retention.period["fi"]
+        assert notice.addition_for(f"data_categories.{key}.retention.period") is None
+        assert "kirjanpitolain edellyttämä vähimmäisaika" in period
+        assert "kirjanpitolain edellyttämä vähimmäisaika" in texts["data_content"]
+    for recipient in notice.recipients:
+        assert notice.addition_for(f"recipients.{recipient.key}.name") is None
+    assert notice.addition_for("transfers_outside_eea") is None
+    assert (
+        "Emme koskaan luovuta henkilötietoja EU/ETA alueen ulkopuolelle"
+        in texts["disclosures_and_transfers"]
+    )
+
+
+def _conflicts(data: dict) -> dict[str, str]:
+    notice = parse_notice(data)
+    return {c.path: c.kind for c in check(notice, notice_texts(notice))}
+
+
+def _without_addition(data: dict, key: str) -> dict:
+    data["controller_additions"] = [a for a in data["controller_additions"] if a["key"] != key]
+    return data
+
+
+def test_a_legal_basis_the_notice_does_not_name_is_found():
+    data = wprod_data()
+    data["purposes"][_index(data, "purposes", "obligations")]["legal_basis"] = "legal_obligation"
+    assert _conflicts(data) == {"purposes.obligations.legal_basis": "basis_not_named"}
+
+
+def test_an_addition_may_not_add_a_basis_to_a_purpose_the_notice_lists():
+    # "purpose_bases" covers which of §4's two bases fits; a third is still refused.
+    data = wprod_data()
+    data["purposes"][_index(data, "purposes", "newsletter")]["legal_basis"] = "consent"
+    assert _conflicts(data) == {"purposes.newsletter.legal_basis": "basis_not_named"}
+
+
+def test_a_purpose_the_notice_does_not_list_is_found():
+    data = _without_addition(wprod_data(), "request_records")
+    conflicts = _conflicts(data)
+    assert conflicts["purposes.privacy_requests.name"] == "not_listed"
+    assert conflicts["purposes.privacy_requests.legal_basis"] == "basis_not_named"
+    assert conflicts["data_categories.privacy_requests.retention.years"] == "not_stated"
+
+
+def test_data_kept_only_during_the_customer_relationship_is_found():
+    """§5 keeps the data for the Accounting Act's minimum after the relationship ends."""
+    data = wprod_data()
+    index = _index(data, "data_categories", "basic_data")
+    data["data_categories"][index]["retention"]["period"]["fi"] = "asiakassuhteen ajan"
+    assert _conflicts(data) == {"data_categories.basic_data.retention.period": "period_not_in_text"}
+
+
+def test_years_the_notice_does_not_give_are_found():
+    conflicts = _conflicts(_without_addition(wprod_data(), "accounting_records"))
+    assert conflicts["data_categories.billing_records.retention.years"] == "not_stated"
+    assert conflicts["data_categories.books.retention.years"] == "not_stated"
+    # Its Art. 6(1)(c) ground is a basis §4 does not name.
+    assert conflicts["data_categories.books.retention.legal_ground"] == "basis_not_named"
+
+
+def test_maintenance_where_the_notice_says_monitoring_is_found():
+    data = wprod_data()
+    index = _index(data, "recipients", "hosting_provider")
+    data["recipients"][index]["name"]["fi"] = "Palvelinten valvonnan ja ylläpidon palveluntarjoaja"
+    notice = parse_notice(data)
+    [conflict] = check(notice, notice_texts(notice))
+    assert (conflict.path, conflict.kind) == (
+        "recipients.hosting_provider.name",
+        "words_not_in_text",
+    )
+    assert conflict.words == ("ylläpidon",)
+    assert conflict.sections == (7,)
+
+
+def test_no_automated_decisions_is_not_what_the_notice_says():
+    """§6 speaks of automated updating and §9 of profiling; neither says whether decisions are
+    made by automated means, so `false` is the controller's addition, not the notice's word."""
+    notice = parse_notice(_without_addition(wprod_data(), "automated_decisions"))
+    [conflict] = check(notice, notice_texts(notice))
+    assert (conflict.path, conflict.kind) == ("automated_decisions", "not_stated")
+    assert conflict.sections == (6, 9)
+
+
+def test_a_notice_that_rules_out_automated_decisions_needs_no_addition():
+    data = _without_addition(wprod_data(), "automated_decisions")
+    rights = data["sections"][_index(data, "sections", "rights")]
+    rights["body"]["fi"] += "\n\nEmme tee automaattisia päätöksiä."
+    assert _conflicts(data) == {}
+
+
+def test_transfers_outside_the_eea_contradict_section_7():
+    data = wprod_data()
+    data["transfers_outside_eea"] = True
+    assert _conflicts(data) == {"transfers_outside_eea": "not_stated"}
+
+
+def test_a_source_the_notice_does_not_name_is_found():
+    data = wprod_data()
+    data["sources"].append({"fi": "Luottotietorekisteri", "en": "Credit register"})
+    assert _conflicts(data) == {"sources.3": "words_not_in_text"}
+
+
+def test_unmarked_mappings_are_found():
+    conflicts = _conflicts(_without_addition(wprod_data(), "data_map"))
+    assert conflicts["recipients.billing_software.categories"] == "not_stated"
+    assert conflicts["data_categories.contact_persons.register_part"] == "not_stated"
+    assert conflicts["data_categories.hosting_account.purposes"] == "not_stated"
+    # The hosting user data are §3's "Hosting käyttäjätiedot" by their very name.
+    assert "data_categories.hosting_account.register_part" not in conflicts
+
+
+def test_english_fields_use_the_words_of_the_english_translation():
+    """The English of each structured field the notice states is the translation's English."""
+    notice = load_notice(WPROD)
+    stop = frozenset({"their", "which", "where", "whose", "that", "this", "with", "from"})
+
+    def text(table: str) -> str:
+        found = [notice.section(k).body["en"] for k in SOURCE_SECTIONS[table] if k != "register"]
+        return " ".join([*found, *(part["en"] for part in notice.register.parts)]).lower()
+
+    def stated(path: str) -> bool:
+        return notice.addition_for(path) is None
+
+    values = [(f"purposes.{p.key}.name", p.name, "purposes") for p in notice.purposes]
+    for c in notice.data_categories:
+        at = f"data_categories.{c.key}"
+        values += [(f"{at}.name", c.name, "data_categories")]
+        values += [(f"{at}.description", c.description, "data_categories")]
+        values += [(f"{at}.retention.period", c.retention.period, "data_categories")]
+    for r in notice.recipients:
+        values += [(f"recipients.{r.key}.name", r.name, "recipients")]
+        values += [(f"recipients.{r.key}.description", r.description, "recipients")]
+    values += [("sources", source, "sources") for source in notice.sources]
+    unsupported = {
+        path: words
+        for path, value, table in values
+        if stated(path) and (words := unsupported_words(value["en"], text(table), stop))
+    }
+    assert unsupported == {}
+
+
+# The controller's additions ----------------------------------------------------------------------
+
+
+def test_wprod_additions_cover_what_the_notice_does_not_state():
+    notice = load_notice(WPROD)
+    assert [a.key for a in notice.controller_additions] == [
+        "request_records",
+        "accounting_records",
+        "erasure_exceptions",
+        "newsletter_data",
+        "automated_decisions",
+        "purpose_bases",
+        "data_map",
+    ]
+    records = notice.addition_for("data_categories.privacy_requests.retention.years")
+    assert records.key == "request_records"
+    assert "kolme vuotta" in records.statement["fi"] and "three years" in records.statement["en"]
+    assert notice.addition_for("purposes.privacy_requests").key == "request_records"
+    assert notice.addition_for("data_categories.books.retention.years").key == "accounting_records"
+    assert notice.addition_for("automated_decisions").key == "automated_decisions"
+    assert notice.addition_for("purposes.delivery.legal_basis").key == "purpose_bases"
+    assert notice.addition_for("data_categories.basic_data.register_part").key == "data_map"
+    wildcard = notice.addition_for("data_categories.basic_data.retention.after_erasure")
+    assert wildcard.key == "erasure_exceptions"
+    # Stated by the notice: no addition.
+    assert notice.addition_for("purposes.delivery") is None
+    assert notice.addition_for("data_categories.basic_data.retention.period") is None
+    assert notice.addition_for("recipients.hosting_provider.name") is None
+    # A marker beside a whole item shows when any field of it is an addition.
+    assert notice.addition_within("recipients.hosting_provider")
+    assert not notice.addition_within("transfers_outside_eea")
+    for addition in notice.controller_additions:
+        for language in LANGUAGES:
+            assert addition.title[language] and addition.statement[language]
+            assert addition.note[language]
+
+
+def test_the_fingerprint_changes_with_what_the_addition_covers_only():
+    notice = load_notice(WPROD)
+    records = notice.addition_for("data_categories.privacy_requests")
+    before = fingerprint(notice, records)
+    assert (
+        covered_values(notice, records)["data_categories.privacy_requests"]["retention"]["years"]
+        == 3
+    )
+
+    data = wprod_data()
+    data["data_categories"][_index(data, "data_categories", "privacy_requests")]["retention"][
+        "years"
+    ] = 4
+    changed = parse_notice(data)
+    assert fingerprint(changed, changed.addition_for("data_categories.privacy_requests")) != before
+
+    data = wprod_data()
+    data["contact_person"]["phone"] = "+358 40 000 0000"
+    unchanged = parse_notice(data)
+    assert fingerprint(unchanged, unchanged.addition_for("purposes.privacy_requests")) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("data_categories.salaries", "does not have"),
+        ("data_categories.books.retention.months", "does not have"),
+        ("data_categories.books.key", "does not have"),
+        ("payments.books", "expected one of"),
+        ("profiling", "expected automated_decisions"),
+        ("", "is not a path"),
+    ],
+)
+def test_an_addition_covering_nothing_is_refused(path, problem):
+    data = wprod_data()
+    data["controller_additions"][1]["covers"] = [path]
+    with pytest.raises(NoticeError, match=problem) as error:
+        parse_notice(data)
+    assert error.value.field == "controller_additions[1].covers[0]"
+
+
+def test_an_addition_without_its_statement_is_refused():
+    data = wprod_data()
+    del data["controller_additions"][2]["statement"]["en"]
+    assert _refused_field(data) == "controller_additions[2].statement.en"
+    data = wprod_data()
+    data["controller_additions"][0]["covers"] = []
+    assert _refused_field(data) == "controller_additions[0].covers"
+
+
+def test_a_fact_covered_twice_is_refused():
+    data = wprod_data()
+    data["controller_additions"][1]["covers"].append("data_categories.privacy_requests")
+    assert _refused_field(data) == "controller_additions[1].covers[2]"
+
+
+def test_a_notice_without_additions_is_read():
+    data = wprod_data()
+    del data["controller_additions"]
+    assert parse_notice(data).controller_additions == ()

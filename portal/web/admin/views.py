@@ -1,19 +1,23 @@
-"""Admin pages: email that could not be delivered."""
+"""Admin pages: email that could not be delivered; the facts the notice does not state (the
+controller's additions), confirmed on the audit trail."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
+from portal.i18n import current_language
 from portal.mail import retry_failed
-from portal.models import OutboxMessage, OutboxStatus
+from portal.models import OutboxMessage, OutboxStatus, User
+from portal.notice import confirmations, consistency
 from portal.web.accounts.forms import ConfirmForm
+from portal.web.admin import notice_facts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -71,3 +75,60 @@ def retry_message(message_id: int):
         db.session.commit()
         flash(_("The message is queued for delivery again."), "success")
     return redirect(url_for("admin.outbox"))
+
+
+# The controller's additions to the notice -------------------------------------------------------
+
+
+@bp.route("/notice-additions")
+@admin_required
+def notice_additions():
+    notice = current_app.extensions["notice"]
+    language = current_language()
+    confirmed = confirmations.latest(notice)
+    additions = [
+        {
+            "addition": addition,
+            "places": notice_facts.places(notice, addition, language),
+            "uses": notice_facts.uses(notice, addition),
+            "confirmation": confirmed.get(addition.key),
+        }
+        for addition in notice.controller_additions
+    ]
+    confirmers = {c.actor_id for c in confirmed.values()}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(confirmers)))}
+    try:
+        conflicts = [
+            notice_facts.conflict_text(notice, conflict, language)
+            for conflict in consistency.check(notice, consistency.notice_texts(notice))
+        ]
+    except LookupError:  # no vocabulary for the notice's original language
+        conflicts = None
+    return render_template(
+        "admin/notice_additions.html",
+        additions=additions,
+        actors=actors,
+        conflicts=conflicts,
+        retention_days=current_app.config.get("REQUEST_RETENTION_DAYS"),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/notice-additions/<key>/confirm")
+@admin_required
+def confirm_notice_addition(key: str):
+    notice = current_app.extensions["notice"]
+    addition = next((a for a in notice.controller_additions if a.key == key), None)
+    if addition is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        confirmations.confirm(notice, addition, current_user._get_current_object())
+        db.session.commit()
+        flash(
+            _(
+                "You confirmed “%(title)s” as the notice file states it now.",
+                title=addition.title.in_language(current_language()),
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.notice_additions", _anchor=f"addition-{addition.key}"))
