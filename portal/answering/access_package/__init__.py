@@ -15,6 +15,10 @@ The ZIP holds
 Never in it: internal notes and internal files, password hashes, session nonces, and the
 single-use tokens in the links of earlier emails (each such link is replaced by a placeholder).
 
+Before release, staff see every other person the copy names and decide about each; what they
+remove is replaced by a placeholder, with the reason on the audit trail (GDPR Art. 15(4);
+``others``, ``decisions``, ``review``).
+
 The bytes live under ``UPLOAD_DIR/packages/`` under a random key, written like attachments
 (``portal.files``): fsynced, and deleted again when the transaction rolls back. Bytes of a package
 that is replaced or expires are deleted only once the commit that marks it removed has happened.
@@ -26,6 +30,8 @@ from flask import Flask
 
 from portal.answering.access_package.build import build
 from portal.answering.access_package.contents import information, without_link_tokens
+from portal.answering.access_package.review import Review, release, review_of
+from portal.answering.access_package.review import record as record_review
 from portal.answering.access_package.store import (
     AccessPackageError,
     PackageExpired,
@@ -36,7 +42,6 @@ from portal.answering.access_package.store import (
     path_of,
     purge,
     record_download,
-    release,
     report_of,
     requester_view,
     send,
@@ -46,6 +51,7 @@ from portal.answering.access_package.store import (
 __all__ = [
     "AccessPackageError",
     "PackageExpired",
+    "Review",
     "available_until",
     "build",
     "for_requester",
@@ -55,9 +61,11 @@ __all__ = [
     "path_of",
     "purge",
     "record_download",
+    "record_review",
     "release",
     "report_of",
     "requester_view",
+    "review_of",
     "send",
     "staff_view",
     "without_link_tokens",
@@ -68,3 +76,4 @@ def init_app(app: Flask) -> None:
     """Template helpers for the ticket page and the requester's page."""
     app.add_template_global(staff_view, "access_packages")
     app.add_template_global(requester_view, "access_copy")
+    app.add_template_global(review_of, "others_review")

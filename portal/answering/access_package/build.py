@@ -25,6 +25,7 @@ from portal.answering.access_package.contents import (
     link_placeholder,
     zip_name,
 )
+from portal.answering.access_package.decisions import apply_redactions, without_left_out
 from portal.answering.access_package.store import (
     AccessPackageError,
     check_answerable,
@@ -64,7 +65,8 @@ def build(request: SubjectRequest, staff: User) -> AccessPackage:
     check_answerable(request)
     language = letters.letter_language(request)
     replaced = [p for p in packages_of(request) if p.released_at is None and p.removed_at is None]
-    staff_files = _files_for_requester(request)
+    # Less the files staff left out to protect other people (GDPR Art. 15(4)).
+    staff_files = without_left_out(request, _files_for_requester(request))
     for attachment in staff_files:
         if not files.path_of(attachment).is_file():
             raise AccessPackageError(
@@ -76,6 +78,8 @@ def build(request: SubjectRequest, staff: User) -> AccessPackage:
             )
     generated_at = utcnow()
     data = collect(request, language, generated_at, staff_files)
+    # What staff decided to remove to protect other people (GDPR Art. 15(4)).
+    redacted_files, redaction = apply_redactions(request, data, staff_files, language)
     with force_locale(language):
         report = render_template(
             "access/report.html", data=data, when=_when, day=_day, **_report_names(data)
@@ -87,7 +91,9 @@ def build(request: SubjectRequest, staff: User) -> AccessPackage:
         generated_at=generated_at,
         generated_by_id=staff.id,
     )
-    package.size, package.sha256 = _write_zip(path_of(package), data, report, staff_files)
+    package.size, package.sha256 = _write_zip(
+        path_of(package), data, report, staff_files, redacted_files
+    )
     db.session.add(package)
     for old in replaced:
         old.removed_at = generated_at
@@ -103,11 +109,18 @@ def build(request: SubjectRequest, staff: User) -> AccessPackage:
         language=language,
         files=[{"id": a.id, "filename": a.filename, "sha256": a.sha256} for a in staff_files],
         replaced=[p.id for p in replaced],
+        **redaction,
     )
     return package
 
 
-def _write_zip(target: Path, data: dict, report: str, staff_files: list[Attachment]):
+def _write_zip(
+    target: Path,
+    data: dict,
+    report: str,
+    staff_files: list[Attachment],
+    redacted_files: dict[str, bytes],
+):
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")
     try:
@@ -116,7 +129,11 @@ def _write_zip(target: Path, data: dict, report: str, staff_files: list[Attachme
             archive.writestr("schema.json", SCHEMA_FILE.read_bytes())
             archive.writestr("report.html", report)
             for attachment in staff_files:
-                archive.write(files.path_of(attachment), zip_name(attachment))
+                name = zip_name(attachment)
+                if name in redacted_files:
+                    archive.writestr(name, redacted_files[name])
+                else:
+                    archive.write(files.path_of(attachment), name)
         digest = hashlib.sha256()
         with open(partial, "rb+") as written:
             while chunk := written.read(CHUNK):
@@ -144,7 +161,18 @@ def _day(value: str | None) -> str:
 
 def _report_names(data: dict) -> dict:
     """Names the report shows beside the codes data.json keeps."""
+    covered = [
+        path.split(".")
+        for addition in data["information"]["controller_additions"]
+        for path in addition["covers"]
+    ]
+
+    def added(*paths: str) -> bool:
+        """Whether any of the facts at ``paths`` is one of the controller's additions."""
+        return any(path.split(".")[: len(c)] == c for path in paths for c in covered)
+
     return {
+        "added": added,
         "category_names": {c["key"]: c["name"] for c in data["information"]["data_categories"]},
         "purpose_names": {p["key"]: p["name"] for p in data["information"]["purposes"]},
         "new_request_url": external_url("requests.choose"),

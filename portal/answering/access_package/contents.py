@@ -27,6 +27,7 @@ from portal.models import (
     SubjectRequest,
     User,
 )
+from portal.notice.additions import expand
 from portal.subject_requests.kinds import KINDS
 
 SCHEMA_FILE = Path(__file__).with_name("schema.json")
@@ -351,4 +352,16 @@ def information(language: str) -> dict:
             },
             "sources": [source.in_language(language) for source in notice.sources],
             "automated_decision_making": notice.automated_decisions,
+            # What of the above the notice itself does not state (portal.notice ControllerAddition).
+            "controller_additions": [
+                {
+                    "key": addition.key,
+                    "title": addition.title.in_language(language),
+                    "statement": addition.statement.in_language(language),
+                    "covers": [
+                        path for pattern in addition.covers for path in expand(notice, pattern)
+                    ],
+                }
+                for addition in notice.controller_additions
+            ],
         }
