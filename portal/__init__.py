@@ -88,9 +88,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.answering import access_package
+    from portal.web.accounts import claim as _claim  # noqa: F401 - adds its routes
     from portal.web.accounts import second_factor as _second_factor  # noqa: F401 - adds routes
     from portal.web.accounts.views import bp as auth_bp
     from portal.web.admin import staff as _admin_staff  # noqa: F401 - adds its routes
+    from portal.web.admin import waiting as _admin_waiting  # noqa: F401 - the layout's banner
     from portal.web.admin.views import bp as admin_bp
     from portal.web.incoming import register_input
     from portal.web.main.views import bp as main_bp

@@ -20,6 +20,8 @@ class Purpose(enum.StrEnum):
     RESET_PASSWORD = "reset-password"  # noqa: S105 - a purpose name, not a password
     INVITATION = "staff-invitation"
     CONFIRM_REQUEST = "confirm-request"
+    # A person whose request came by letter takes up the account staff made for it.
+    CLAIM_ACCOUNT = "claim-account"
 
 
 MAX_AGE_SETTING = {
@@ -27,6 +29,7 @@ MAX_AGE_SETTING = {
     Purpose.RESET_PASSWORD: "RESET_PASSWORD_MAX_AGE",
     Purpose.INVITATION: "INVITATION_MAX_AGE",
     Purpose.CONFIRM_REQUEST: "REQUEST_CONFIRM_MAX_AGE",
+    Purpose.CLAIM_ACCOUNT: "CONFIRM_EMAIL_MAX_AGE",
 }
 
 

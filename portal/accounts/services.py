@@ -58,8 +58,16 @@ def register(*, name: str, email: str, password: str, locale: str, notice_versio
     enumeration); the owner of an existing account gets an email telling them instead.
     """
     email = normalize_email(email)
-    password_hash = hash_password(password)  # always, so both paths take the same time
+    password_hash = hash_password(password)  # always, so every path takes the same time
     existing = find_user_by_email(email)
+    if existing is not None and is_claimable(existing):
+        # Staff made this account for a request that came by letter, email or in person: the
+        # requests are this address's owner's. Whoever opens the link proves the address and
+        # chooses the password there; the password typed here is never used, or anyone who
+        # typed this address could take the account over once the owner clicked.
+        send_claim_link(existing, locale=locale)
+        audit.record("account.register_claimable", subject=existing)
+        return
     if existing is not None:
         _tell_owner_address_in_use(existing)
         audit.record("account.register_existing", subject=existing)
@@ -109,6 +117,11 @@ def send_confirmation(user: User, address: str | None = None) -> None:
 def resend_confirmation(address: str) -> None:
     """Send a fresh link if the address belongs to an unconfirmed account; silent otherwise."""
     user = find_user_by_email(address)
+    if user is not None and is_claimable(user):
+        # A confirmed address alone would not let them sign in: they need a password too.
+        send_claim_link(user)
+        audit.record("account.claim_link_resent", subject=user)
+        return
     if user is not None and not user.is_confirmed:
         send_confirmation(user)
         audit.record("account.confirmation_resent", subject=user)
@@ -161,6 +174,66 @@ def confirm_email(token: str) -> User:
     else:
         user.email_confirmed_at = utcnow()
         audit.record("account.email_confirmed", actor=user, subject=user, email=address)
+    return user
+
+
+# An account staff made for a request by letter -------------------------------------------------
+
+
+def is_claimable(user: User) -> bool:
+    """An account manual intake made for a person with an address: no password yet, never
+    signed in, not erased. (A staff member's invitation is not claimable this way.)"""
+    return (
+        user.role is Role.REQUESTER
+        and user.password_hash is None
+        and user.email is not None
+        and user.anonymised_at is None
+    )
+
+
+def send_claim_link(user: User, *, locale: str | None = None) -> None:
+    """Email the address a link where its owner chooses a password for the account."""
+    token = make_token(
+        Purpose.CLAIM_ACCOUNT,
+        uid=user.id,
+        email=user.email,
+        nonce=user.session_nonce,
+        locale=locale or user.locale,
+    )
+    queue_email(
+        "account_claim",
+        to=user.email,
+        user=user,
+        locale=locale,
+        subject=_l("Finish creating your account"),
+        claim_url=external_url("auth.claim_account", token=token),
+        max_age_hours=current_app.config["CONFIRM_EMAIL_MAX_AGE"] // 3600,
+    )
+
+
+def check_claim_link(token: str) -> tuple[dict, User]:
+    """Validate a claim link without using it (the GET that shows the form)."""
+    payload, user = check_password_link(Purpose.CLAIM_ACCOUNT, token)
+    if not is_claimable(user) or payload.get("email") != user.email:
+        # Claimed already, or the address changed since the link was sent.
+        raise TokenUsed()
+    return payload, user
+
+
+def claim_account(token: str, password: str, *, notice_version: str) -> User:
+    """The owner of the address chose a password: the account and its requests are theirs."""
+    payload, user = check_claim_link(token)
+    spend_token(Purpose.CLAIM_ACCOUNT, payload)
+    _set_password(user, password)
+    now = utcnow()
+    user.email_confirmed_at = now  # the link reached the address
+    user.notice_version = notice_version
+    user.notice_acknowledged_at = now
+    if payload.get("locale") in current_app.config["LANGUAGES"]:
+        user.locale = payload["locale"]
+    audit.record(
+        "account.claimed", actor=user, subject=user, email=user.email, notice_version=notice_version
+    )
     return user
 
 

@@ -29,8 +29,14 @@ def lapse_command() -> None:
 @with_appcontext
 def remind_command() -> None:
     """Email due-date reminders to assignees, and overdue ones to admins (run daily)."""
+    from portal.intake.opening import route_waiting_requests
     from portal.subject_requests.reminders import send_reminders
 
+    # Requests that wait for the contact person's staff account go to it first, so that the
+    # reminders reach them.
+    routed = route_waiting_requests()
+    if routed:
+        click.echo(f"assigned {len(routed)} waiting request(s) to the contact person")
     sent = send_reminders()
     db.session.commit()
     for reference, reminder in sent:

@@ -20,8 +20,10 @@ def group() -> None:
 @click.option("--locale", type=click.Choice(["fi", "en"]), default="fi", show_default=True)
 @with_appcontext
 def create_staff_command(email: str, name: str, admin: bool, locale: str) -> None:
-    """Create a staff user and email an invitation link to set the password."""
+    """Create a staff user and email an invitation link to set the password. The contact
+    person's account is given the open requests that waited for it."""
     from portal.accounts.services import AccountError, create_staff
+    from portal.intake.opening import route_waiting_requests
     from portal.models import Role
 
     try:
@@ -31,8 +33,13 @@ def create_staff_command(email: str, name: str, admin: bool, locale: str) -> Non
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    routed = route_waiting_requests()
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}; an invitation email is in the outbox.")
+    if routed:
+        click.echo(
+            f"Assigned to {user.email}: {', '.join(r.reference or str(r.id) for r in routed)}."
+        )
 
 
 @group.command("reset-2fa")

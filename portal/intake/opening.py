@@ -19,9 +19,10 @@ from portal import audit
 from portal.answering.rights.marketing import apply_on_confirmation
 from portal.deadlines import due_date
 from portal.extensions import db
-from portal.models import RequestKind, RequestStatus, SubjectRequest, User
+from portal.models import RequestKind, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests.clock import local_day
 from portal.subject_requests.errors import RequestError
+from portal.subject_requests.lifecycle import ACTIVE
 from portal.subject_requests.timeline import notify, requester_url, staff_url
 
 
@@ -100,9 +101,12 @@ def open_ticket(request: SubjectRequest) -> None:
     apply_on_confirmation(request)
     # Every request goes to the contact person named in the notice (§2, §10).
     contact = contact_person_user()
+    admins: list[User] = []
     if contact is not None:
         request.assignee = contact
         audit.record("request.assigned", request=request, assignee=[None, contact.email])
+    else:
+        admins = _warn_admins_of_unassigned(request)
     notice = current_app.extensions["notice"]
     notify(
         request,
@@ -114,6 +118,7 @@ def open_ticket(request: SubjectRequest) -> None:
             due=request.due_on.strftime("%d.%m.%Y"),
         ),
         ticket_url=staff_url(request),
+        admins_told=bool(admins),
     )
     # Acknowledging receipt with the response period is good practice (EDPB §57). Without an
     # address, notify records "email.not_sent" so the contact person answers another way.
@@ -124,3 +129,72 @@ def open_ticket(request: SubjectRequest) -> None:
         subject=_l("We received your request %(reference)s", reference=request.reference),
         request_url=requester_url(request),
     )
+
+
+# The contact person's account ------------------------------------------------------------------
+
+
+def _admins() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.id)))
+
+
+def _warn_admins_of_unassigned(request: SubjectRequest) -> list[User]:
+    """No staff account has the contact person's address yet: the request waits for it, and the
+    admins are told, since nobody may be looking at the queue."""
+    email = current_app.extensions["notice"].contact_person.email.lower()
+    admins = _admins()
+    audit.record(
+        "request.not_assigned",
+        request=request,
+        reason="no-contact-person-account",
+        contact_person=email,
+        admins_told=[admin.email for admin in admins],
+    )
+    for admin in admins:
+        notify(
+            request,
+            "staff_request_update",
+            to=admin,
+            subject=_l("%(reference)s is assigned to no one", reference=request.reference),
+            ticket_url=staff_url(request),
+            update=_l(
+                "No staff account has the address of the contact person named in the privacy "
+                "notice (%(email)s), so this request is assigned to no one. Create that account "
+                'on the server (flask staff create %(email)s "%(name)s"); it is then given every '
+                "request that waits for it.",
+                email=email,
+                name=current_app.extensions["notice"].contact_person.name,
+            ),
+        )
+    return admins
+
+
+def unassigned_requests() -> list[SubjectRequest]:
+    """Open requests that wait for the contact person's staff account, oldest first."""
+    return list(
+        db.session.scalars(
+            select(SubjectRequest)
+            .where(SubjectRequest.status.in_(ACTIVE), SubjectRequest.assignee_id.is_(None))
+            .order_by(SubjectRequest.received_at, SubjectRequest.id)
+        )
+    )
+
+
+def route_waiting_requests(actor: User | None = None) -> list[SubjectRequest]:
+    """Give the contact person's staff account every open request that was confirmed before the
+    account existed (notice §2, §10). Run when a staff account is created and by the daily job;
+    without the account it changes nothing."""
+    contact = contact_person_user()
+    if contact is None:
+        return []
+    routed = unassigned_requests()
+    for request in routed:
+        request.assignee = contact
+        audit.record(
+            "request.assigned",
+            actor=actor,
+            request=request,
+            assignee=[None, contact.email],
+            reason="contact-person-account-created",
+        )
+    return routed

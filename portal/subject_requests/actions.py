@@ -107,20 +107,24 @@ def requester_reply(request: SubjectRequest, requester: User, body: str, uploads
     if request.status not in ACTIVE:
         raise RequestError(_l("This request is no longer open for messages."))
     body = _required_text(body, _l("Write a message."))
-    record_with_files(
+    _event, stored = record_with_files(
         "message.requester", uploads, actor=requester, request=request, public=True, body=body
     )
     if request.status is RequestStatus.WAITING and not request.waits_for_fee:
         # The information asked for may be in it; a fee is paid elsewhere (Art. 12(5)).
         resume(request, requester)
     if request.assignee is not None:
+        # The message itself, so the assignee can read it where the notification lands; files
+        # stay behind the login.
         notify(
             request,
             "staff_request_update",
             to=request.assignee,
             subject=_l("New message on %(reference)s", reference=request.reference),
             ticket_url=staff_url(request),
-            update=_l("The requester sent a message."),
+            update=_l("The requester sent a message:"),
+            body=body,
+            attachments=[a.filename for a in stored],
         )
 
 
