@@ -153,3 +153,39 @@ def test_staff_pages(app, browser, live_server, people, db):
             browser, live_server, path, storage_state=state, name="staff" + re.sub(r"\W", "-", path)
         )
     assert problems == []
+
+
+def test_admin_pages_with_a_request_waiting_for_the_contact_person(
+    app, browser, live_server, make_user, make_request_e2e
+):
+    """The admin's pages, with the banner every admin page shows while a request waits for the
+    contact person's staff account (nobody has ville@wprod.fi yet)."""
+    make_user(email="admin@wprod.fi", name="Anna Admin", role=Role.ADMIN, password=STAFF_PASSWORD)
+    requester = make_user(email="pekka@example.fi", name="Pekka Pyytäjä", password=PASSWORD)
+    make_request_e2e(requester, RequestKind.ACCESS)
+    state = signed_in_state(browser, live_server, "admin@wprod.fi", STAFF_PASSWORD, app)
+    problems = []
+    for path in ("/admin/outbox", "/admin/staff", "/admin/notice-additions", "/staff/"):
+        problems += check_page(
+            browser, live_server, path, storage_state=state, name="admin" + re.sub(r"\W", "-", path)
+        )
+    assert problems == []
+
+
+def test_the_page_where_a_letter_requester_claims_their_account(app, browser, live_server, db):
+    """The account staff made for a request by letter has no password; its owner chooses one."""
+    from portal.models import User
+    from portal.tokens import Purpose, make_token
+
+    with app.app_context():
+        user = User(email="kirje@example.fi", name="Kirsti Kirjoittaja", locale="fi")
+        db.session.add(user)
+        db.session.commit()
+        token = make_token(
+            Purpose.CLAIM_ACCOUNT,
+            uid=user.id,
+            email=user.email,
+            nonce=user.session_nonce,
+            locale="fi",
+        )
+    assert check_page(browser, live_server, f"/register/claim/{token}", name="claim") == []
