@@ -15,6 +15,10 @@ The sections are the controller's word; the structured part may not say more. Fa
 needs that the text does not give are the controller's additions, marked as such in the file
 (``ControllerAddition``), shown as such to staff and the public, and confirmed by an administrator
 (``confirmations``). ``consistency`` checks every other structured claim against the text.
+
+The file also lists the controller's systems (``System``, read by ``systems``): where the
+register's data live, who owns each system, and how the portal reaches it -- a database described
+by a schema file, or a task for the owner. ``portal.register`` connects to them.
 """
 
 from portal.notice.model import SECTION_KEYS, ControllerAddition, Notice, NoticeError

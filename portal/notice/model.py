@@ -39,6 +39,18 @@ KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 # The tables of keyed items a controller's addition can point into, and the top-level facts.
 ADDITION_TABLES = ("purposes", "data_categories", "recipients")
 ADDITION_FLAGS = ("automated_decisions", "transfers_outside_eea")
+# The controller's systems (issue 11): how the portal reaches each one. A database it reads
+# itself; a task is a person (the system's owner) asked to act. A later kind (an HTTP API) is one
+# more entry here and one more connection in ``portal.register``.
+CONNECTIONS = ("database", "task")
+# What a person can be found by in a register: the confirmed email address and the identifiers
+# the requester gave.
+IDENTITY_KINDS = ("email", "customer_number", "username", "business_id")
+# What an erasure does to a table's rows: the row goes, some columns change, or the row stays
+# because a law requires it to be kept (GDPR Art. 17(3)(b)).
+TABLE_ERASURE = ("delete", "update", "keep")
+# What an erasure does to one column of a row that stays.
+COLUMN_ERASURE = ("blank", "mask", "keep")
 
 
 class NoticeError(ValueError):
@@ -203,6 +215,89 @@ def _aligned(pattern: list[str], path: list[str]) -> bool:
 
 
 @dataclass(frozen=True)
+class SchemaColumn:
+    """A column that holds personal data. Columns not listed (ids, foreign keys, timestamps) are
+    read for keys only and never disclosed."""
+
+    name: str
+    category: str
+    # "delete" when the whole row goes; otherwise one of COLUMN_ERASURE.
+    erase: str
+    # The data category whose retention keeps this column (erase "keep").
+    keep_under: str | None
+    disclose: bool
+    # Why a held column is not disclosed (a password hash), said in the access package.
+    withheld_reason: Localized | None
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    """A foreign key ``column`` of this table pointing at ``table``'s primary key."""
+
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class SchemaTable:
+    name: str
+    primary_key: str
+    parent: ParentLink | None
+    # (identity kind, column): where a person is looked up in this table.
+    find_by: tuple[tuple[str, str], ...]
+    # The register's own contact address of the found person (for the identity check).
+    contact_address: str | None
+    erase: str
+    keep_under: str | None
+    # A date column the retention of a kept row is counted from.
+    kept_from: str | None
+    columns: tuple[SchemaColumn, ...]
+
+    def column(self, name: str) -> SchemaColumn:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent is None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The tables of one database system that hold personal data, from its schema file."""
+
+    path: str
+    tables: tuple[SchemaTable, ...]
+
+    def table(self, name: str) -> SchemaTable:
+        return next(t for t in self.tables if t.name == name)
+
+    def children(self, name: str) -> tuple[SchemaTable, ...]:
+        return tuple(t for t in self.tables if t.parent and t.parent.table == name)
+
+    def root_of(self, name: str) -> SchemaTable:
+        table = self.table(name)
+        while table.parent is not None:
+            table = self.table(table.parent.table)
+        return table
+
+
+@dataclass(frozen=True)
+class System:
+    """One of the controller's systems that holds personal data, and its owner: a staff member,
+    or an outside contact for a processor (GDPR Art. 28)."""
+
+    key: str
+    name: Localized
+    categories: tuple[str, ...]
+    owner_name: str
+    owner_email: str
+    connection: str
+    # Database only: the setting or environment variable holding the URL (never the URL).
+    url_env: str | None = None
+    schema: Schema | None = None
+
+
+@dataclass(frozen=True)
 class Notice:
     path: str
     version: str
@@ -221,6 +316,7 @@ class Notice:
     data_categories: tuple[DataCategory, ...]
     recipients: tuple[Recipient, ...]
     controller_additions: tuple[ControllerAddition, ...] = ()
+    systems: tuple[System, ...] = ()
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -233,6 +329,9 @@ class Notice:
 
     def recipient(self, key: str) -> Recipient:
         return by_key(self.recipients, key)
+
+    def system(self, key: str) -> System:
+        return by_key(self.systems, key)
 
     def addition_for(self, path: str) -> ControllerAddition | None:
         """The controller's addition that states the fact at ``path``, or None when the notice's

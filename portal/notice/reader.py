@@ -33,6 +33,7 @@ from portal.notice.model import (
     Section,
     SupervisoryAuthority,
 )
+from portal.notice.systems import read_systems
 
 
 class _Reader:
@@ -180,6 +181,14 @@ def parse_notice(data: dict, path: str | Path = "<notice>") -> Notice:
         },
     )
 
+    systems = read_systems(
+        reader,
+        data.get("systems", []),
+        categories,
+        Path(path).parent,
+        lambda schema_path: _Reader(schema_path, original),
+    )
+
     return Notice(
         path=str(path),
         version=reader.text(data, "version", ""),
@@ -217,6 +226,7 @@ def parse_notice(data: dict, path: str | Path = "<notice>") -> Notice:
         data_categories=categories,
         recipients=recipients,
         controller_additions=additions,
+        systems=systems,
     )
 
 
