@@ -266,6 +266,14 @@ class DevelopmentConfig(Config):
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "WProd Oy <tietosuoja@wprod.example>")
     DEV_MAILBOX = True
     OUTBOX_RETRY_BASE_SECONDS = _env_int("OUTBOX_RETRY_BASE_SECONDS", 5)
+    # The demo notice's database systems (wprod.toml's [[systems]] url_env): the demo register
+    # that `flask demo seed` builds, unless the environment points them elsewhere.
+    WPROD_PANEL_DATABASE_URL = database_url(
+        _env("WPROD_PANEL_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'wprod-panel.sqlite'}")
+    )
+    WPROD_BILLING_DATABASE_URL = database_url(
+        _env("WPROD_BILLING_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'wprod-billing.sqlite'}")
+    )
 
 
 class TestingConfig(Config):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 import click
@@ -18,9 +20,14 @@ def group() -> None:
 
 
 @group.command("seed")
+@click.option(
+    "--rebuild-register",
+    is_flag=True,
+    help="Drop the demo customer register's tables and build them anew.",
+)
 @with_appcontext
-def seed_command() -> None:
-    """Make the privacy notice's contact person a staff user (and a demo admin)."""
+def seed_command(rebuild_register: bool) -> None:
+    """Make the notice's contact person a staff user (and a demo admin); build the demo register."""
     from portal.accounts import second_factor
     from portal.accounts.passwords import hash_password
     from portal.accounts.services import find_user_by_email, normalize_email
@@ -65,6 +72,33 @@ def seed_command() -> None:
         user = find_user_by_email(email)
         click.echo(f"  {user.email}: {second_factor.grouped(user.totp_secret)}")
         click.echo(f"    {second_factor.provisioning_uri(user)}")
+    seed_register(rebuild=rebuild_register)
+
+
+def seed_register(*, rebuild: bool) -> None:
+    """WProd Oy's customer register for the notice's database systems: built once, then kept."""
+    import sqlalchemy as sa
+
+    from portal.register.demo import DEMO_DATABASES, build_register
+
+    instance = Path(current_app.instance_path)
+    # Where the notice's systems look (its url_env settings); unset, a file under instance/.
+    urls = [
+        current_app.config.get(setting) or os.environ.get(setting) or f"sqlite:///{instance / name}"
+        for setting, name in DEMO_DATABASES
+    ]
+    try:
+        built = build_register(*urls, today=date.today(), reset=rebuild)
+    except sa.exc.SQLAlchemyError as error:
+        raise click.ClickException(f"The demo register could not be built: {error}") from error
+    shown = [sa.engine.make_url(url).render_as_string(hide_password=True) for url in urls]
+    state = "built" if built.created else "already there, kept (--rebuild-register builds it anew)"
+    click.echo(
+        f"Demo customer register {state}: {built.counts['customers']} customers, "
+        f"{built.counts['invoices']} invoices."
+    )
+    click.echo(f"  hosting panel: {shown[0]}\n  billing:       {shown[1]}")
+    click.echo("  Among them Aino Virtanen, aino.virtanen@example.com, customer number 10001.")
 
 
 @group.command("code")
