@@ -1,9 +1,10 @@
-"""Every default letter, in every language of the letters, for every request type and outcome,
-as staff start it on the ticket page and send it (issue 10, items 1 and 7):
+"""Every default letter, in every language of the letters (Finnish, Swedish, English), for every
+request type and outcome, as staff start it on the ticket page and send it (issue 10, items 1, 7
+and 8):
 
 - rendered, the Finnish never speaks in the plural *te* (tests/finnish.py lists the forms);
 - nothing is left unfilled but the parts staff must write, and ``{recipients}`` where the Art. 19
-  record fills it in;
+  record fills it in: the lines filled from the record and the notice add no part to write;
 - sent as it is, a letter with a part to write is refused with that part quoted, and nothing
   goes; written, it goes, and the delivered email has no part to write and no placeholder left.
 """
@@ -23,14 +24,18 @@ from tests.finnish import plural_forms
 from tests.integration.conftest import all_recipients_told, ticket
 from tests.integration.test_letters import textarea
 
-LANGUAGES = ("fi", "en")
+LANGUAGES = ("fi", "sv", "en")
 ACTIONS = ("reply", "ask", "extend", "resolve")
 FIELDS = {"reply": "reply-body", "ask": "ask-body", "extend": "extend-reason"}
-STAFF_PART = re.compile(r"\[(?:KIRJOITA TÄHÄN|WRITE HERE):[^\]]*\]")
+STAFF_PART = re.compile(r"\[(?:KIRJOITA TÄHÄN|SKRIV HÄR|WRITE HERE):[^\]]*\]")
 # The one placeholder a letter keeps until it is sent: filled in from the Art. 19 record.
 LATE = "{recipients}"
 STAFF_ACTIONS = ("message.staff", "request.info_requested", "request.extended", "request.resolved")
-WRITTEN = {"fi": "Tämän kohdan kirjoitti yhteyshenkilö.", "en": "The contact person wrote this."}
+WRITTEN = {
+    "fi": "Tämän kohdan kirjoitti yhteyshenkilö.",
+    "sv": "Det här skrev kontaktpersonen.",
+    "en": "The contact person wrote this.",
+}
 
 
 def _requester(make_user, language: str, n: int):
@@ -94,7 +99,11 @@ def test_every_default_letter_renders_in_every_language_for_every_kind(
                     assert subject_request.reference in text, where
                     if language == "fi":
                         assert plural_forms(text) == [], where
-                    # Only the staff's parts and the Art. 19 list are left to fill.
+                    # Only the staff's parts and the Art. 19 list are left to fill: what the
+                    # portal fills from the record (kept records, marketing changes, consent)
+                    # adds no part to write, so the parts are exactly the default letter's.
+                    default = letter.body[language]
+                    assert len(STAFF_PART.findall(text)) == len(STAFF_PART.findall(default)), where
                     rest = STAFF_PART.sub("", text).replace(LATE, "")
                     assert "{" not in rest and "}" not in rest, where
                     assert "[" not in rest, where
@@ -102,8 +111,10 @@ def test_every_default_letter_renders_in_every_language_for_every_kind(
                         marker not in text for other, marker in MARKERS.items() if other != language
                     ), where
                     rendered += 1
-    # Every letter, for each kind it fits (general ones for all seven), in both languages.
-    assert rendered == 2 * sum(len(RequestKind) if letter.kind is None else 1 for letter in LETTERS)
+    # Every letter, for each kind it fits (general ones for all seven), in every language.
+    assert rendered == len(LANGUAGES) * sum(
+        len(RequestKind) if letter.kind is None else 1 for letter in LETTERS
+    )
 
 
 SENT = [
@@ -165,7 +176,8 @@ def test_every_default_letter_is_refused_with_a_part_to_write_and_sent_once_writ
     delivered = mailbox.to(person.email)
     assert len(delivered) == before + 1
     email = text_of(delivered[-1])
-    assert not STAFF_PART.search(email) and "[KIRJOITA" not in email and "[WRITE" not in email
+    assert not STAFF_PART.search(email)
+    assert "[KIRJOITA" not in email and "[SKRIV" not in email and "[WRITE" not in email
     assert not re.search(r"\{\w*\}", email)
     if parts:
         assert WRITTEN[language] in email
@@ -178,6 +190,7 @@ def test_every_default_letter_is_refused_with_a_part_to_write_and_sent_once_writ
     ("action", "data"),
     [
         ("reply", {"body": "Vastaus tulee. [KIRJOITA TÄHÄN: päivä]"}),
+        ("reply", {"body": "Svaret kommer. [Skriv här: dagen"}),
         ("ask", {"body": "Lähetä [write here: what we need", "purpose": "identity"}),
         ("extend", {"months": "2", "reason": "Syy: {reference} ja [WRITE HERE: reason]"}),
         ("resolve", {"outcome": "refused", "reasons": "Emme toteuta. [KIRJOITA TÄHÄN: miksi]"}),
@@ -195,6 +208,8 @@ def test_a_hand_written_part_to_write_is_refused_too(
         assert f'"{part}"' in page
     if action == "ask":
         assert '"[write here: what we need"' in page
+    if "Svaret" in data.get("body", ""):
+        assert '"[Skriv här: dagen"' in page
     if action == "extend":
         assert '"{reference}"' in page
     assert db.session.get(SubjectRequest, request_id).status is RequestStatus.OPEN

@@ -1,4 +1,5 @@
-"""The default letter templates: complete, bilingual, well-formed and within the legal rules."""
+"""The default letter templates: complete in Finnish, Swedish and English, well-formed and within
+the legal rules."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from portal.answering.letters.texts import MARKERS as MARKER_WORDS
 from portal.models import Outcome, RequestKind
 from tests.finnish import REPLACED, plural_forms
 
-LANGUAGES = ("fi", "en")
+LANGUAGES = ("fi", "sv", "en")
 ACTIONS = {"reply", "ask", "extend", "resolve"}
 OUTCOMES = {"completed", "partially_completed", "refused"}
 KINDS = {
@@ -58,12 +59,13 @@ FILL_IN_KEYS = {
     "resolve.refused.unfounded",
     "resolve.refused.objection",
 }
-MARKERS = {"fi": "[KIRJOITA TÄHÄN:", "en": "[WRITE HERE:"}
+MARKERS = {"fi": "[KIRJOITA TÄHÄN:", "sv": "[SKRIV HÄR:", "en": "[WRITE HERE:"}
 # The email layout appends the supervisory authority and the judicial remedy (Art. 12(4));
 # a letter that repeats them would say it twice, and perhaps differently.
 REMEDY_WORDS = re.compile(
     r"tietosuojavaltuutet|valvontaviranomai|tuomioistui|hallinto-oikeu|muutoksenhaku|tietosuoja\.fi"
-    r"|supervisory authority|ombudsman|judicial|\bcourts?\b|\bcomplain",
+    r"|supervisory authority|ombudsman|judicial|\bcourts?\b|\bcomplain"
+    r"|dataombudsman|tillsynsmyndighet|domstol|klagomål|besvär|överklag",
     re.IGNORECASE,
 )
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -132,7 +134,7 @@ def test_action_outcome_and_kind_are_allowed(letter: LetterText):
 
 
 @pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
-def test_title_and_body_in_both_languages(letter: LetterText):
+def test_title_and_body_in_every_language(letter: LetterText):
     for field in (letter.title, letter.body):
         assert set(field) == set(LANGUAGES)
         assert all(isinstance(text, str) and text.strip() for text in field.values())
@@ -148,8 +150,9 @@ def test_placeholders_are_known_and_braces_balanced(letter: LetterText, language
 
 
 @pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
-def test_both_languages_use_the_same_placeholders(letter: LetterText):
-    assert placeholders_in(letter.body["fi"]) == placeholders_in(letter.body["en"])
+def test_every_language_uses_the_same_placeholders(letter: LetterText):
+    for language in LANGUAGES:
+        assert placeholders_in(letter.body[language]) == placeholders_in(letter.body["fi"])
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -173,7 +176,9 @@ def test_erasure_letters_claim_no_single_legal_duty_for_what_is_kept():
     # Art. 17(3): the kept categories rest on different grounds ({kept_records} gives each its
     # own); the request records are kept for accountability (Art. 5(2)), not under a statute.
     blanket = re.compile(
-        r"laki velvoittaa|lakisääteis|kirjanpitolaki|by law|law requires|accounting act", re.I
+        r"laki velvoittaa|lakisääteis|kirjanpitolaki|by law|law requires|accounting act"
+        r"|enligt lag|lagen kräver|lagstadgad|bokföringslag",
+        re.I,
     )
     for letter in LETTERS:
         if letter.kind == "erasure":
@@ -183,6 +188,7 @@ def test_erasure_letters_claim_no_single_legal_duty_for_what_is_kept():
     completed = BY_KEY["resolve.completed.erasure"].body
     assert "kaikki henkilötietosi lukuun ottamatta" in completed["fi"]
     assert "all your personal data except" in completed["en"]
+    assert "alla dina personuppgifter utom" in completed["sv"]
 
 
 def test_marketing_letters_say_what_the_record_says():
@@ -192,10 +198,12 @@ def test_marketing_letters_say_what_the_record_says():
             body = BY_KEY[key].body[language]
             assert "{marketing_changes}" in body, (key, language)
             assert "estolistalle" not in body and "suppression list" not in body
+            assert "spärrlista" not in body
     consent = BY_KEY["resolve.completed.consent_withdrawal"].body
     for language in LANGUAGES:
         assert "{consent_purposes}" in consent[language]
     assert "perustui" not in consent["fi"] and "based on it" not in consent["en"]
+    assert "grundade sig" not in consent["sv"]
     for letter in LETTERS:
         body = " ".join(letter.body.values())
         if letter.kind not in ("marketing_objection", "consent_withdrawal"):
@@ -241,6 +249,8 @@ def test_no_letter_mentions_the_supervisory_authority_or_courts(letter, language
         "Voitte hakea muutosta hallinto-oikeudelta tai tuomioistuimelta.",
         "You may lodge a complaint with the supervisory authority.",
         "You may also go to court.",
+        "Du kan lämna in ett klagomål till Dataombudsmannens byrå.",
+        "Du kan överklaga beslutet hos förvaltningsdomstolen.",
     ],
 )
 def test_remedy_check_catches_remedy_wording(text):
@@ -284,8 +294,8 @@ def test_every_replaced_form_is_caught_and_its_replacement_is_not():
 @pytest.mark.parametrize(("letter", "language"), TEXTS)
 def test_letters_leave_the_salutation_and_closing_to_the_email(letter, language):
     body = letter.body[language]
-    assert not body.startswith(("Hei", "Hello"))
-    assert "terveisin" not in body and "regards" not in body
+    assert not body.startswith(("Hei", "Hej", "Hello"))
+    assert "terveisin" not in body and "regards" not in body and "hälsningar" not in body
     assert "{contact_person}\n{controller}" not in body
 
 
@@ -298,9 +308,9 @@ def test_staff_markers_are_closed_and_match_across_languages(letter: LetterText)
         # Each marker says what to write and is closed before the next one opens.
         closed = re.findall(re.escape(marker) + r" [^\[\]{}]+\]", body)
         assert len(closed) == counts[language], (letter.key, language)
-        other = MARKERS["en" if language == "fi" else "fi"]
-        assert other not in body, (letter.key, language)
-    assert counts["fi"] == counts["en"]
+        for other, other_marker in MARKERS.items():
+            assert other == language or other_marker not in body, (letter.key, language)
+    assert counts["fi"] == counts["sv"] == counts["en"]
     assert (counts["fi"] > 0) == (letter.key in FILL_IN_KEYS)
 
 
@@ -318,3 +328,11 @@ def test_finnish_letters_speak_as_sina(letter: LetterText):
 @pytest.mark.parametrize(("letter", "language"), TEXTS)
 def test_letters_are_short(letter, language):
     assert 15 <= len(letter.body[language].split()) <= 170
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+def test_swedish_letters_speak_as_du(letter: LetterText):
+    # One voice with the Swedish pages: "du", never the plural or polite "ni" ("er", "ert").
+    words = re.findall(r"\w+", (letter.title["sv"] + "\n" + letter.body["sv"]).lower())
+    assert {"ni", "er", "ert", "era", "eder"} & set(words) == set()
+    assert {"du", "din", "dig", "ditt", "dina"} & set(words)

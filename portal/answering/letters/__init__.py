@@ -45,8 +45,8 @@ def languages() -> list[str]:
 
 
 def letter_language(request: SubjectRequest) -> str:
-    """Letters go in the requester's language; in Finnish, the notice's original language, when
-    they chose none or the letters are not yet written in theirs (e.g. Swedish for now)."""
+    """Letters go in the requester's language (Finnish, Swedish or English); in Finnish, the
+    notice's original language, when their language is one the letters are not written in."""
     language = request.requester.locale
     return language if language in languages() else "fi"
 
