@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from functools import cache
 
 FIRST_NAMES_F = (
     "Aino", "Anna", "Anneli", "Eeva", "Elina", "Emilia", "Hanna", "Heidi", "Helmi", "Iida",
@@ -52,6 +53,7 @@ MAIL_DOMAINS = ("example.com", "example.net", "example.org")
 BUSINESS_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
+@cache  # a few hundred names, asked for again and again
 def ascii_slug(text: str) -> str:
     """'Hämäläinen' -> 'hamalainen': how people write their names in an address."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -19,7 +19,9 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    event,
 )
+from sqlalchemy.schema import DDL
 
 PANEL = MetaData()
 BILLING = MetaData()
@@ -124,3 +126,16 @@ invoice_lines = Table(
     Column("unit_price", Numeric(10, 2), nullable=False),
     Column("vat_percent", Numeric(4, 1), nullable=False),
 )
+
+
+# A person is looked up by lower(email) = lower(?), whatever case they typed their address in: an
+# index on that expression where the database has them (SQLite, PostgreSQL). MariaDB's default
+# collation already compares case-insensitively.
+for _table in (customers, billing_customers):
+    event.listen(
+        _table,
+        "after_create",
+        DDL(
+            f"CREATE INDEX ix_{_table.name}_email_lower ON {_table.name} (lower(email))"
+        ).execute_if(dialect=("sqlite", "postgresql")),
+    )
