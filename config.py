@@ -179,6 +179,8 @@ class Config:
     CONFIRM_EMAIL_MAX_AGE = _env_int("CONFIRM_EMAIL_MAX_AGE", 3 * 24 * 3600)
     RESET_PASSWORD_MAX_AGE = _env_int("RESET_PASSWORD_MAX_AGE", 2 * 3600)
     INVITATION_MAX_AGE = _env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
+    # A task for a system's owner (a person, not a connection); never after the request closes.
+    SYSTEM_TASK_MAX_AGE = _env_int("SYSTEM_TASK_MAX_AGE", 14 * 24 * 3600)
 
     # A request never confirmed lapses when its link expires.
     REQUEST_CONFIRM_MAX_AGE = _env_int("REQUEST_CONFIRM_MAX_AGE", 7 * 24 * 3600)

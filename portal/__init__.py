@@ -102,7 +102,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.staff import intake as _staff_intake  # noqa: F401 - adds its routes to bp
     from portal.web.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
     from portal.web.staff import suppression as _staff_suppression  # noqa: F401 - the same
+    from portal.web.staff import systems as _staff_systems  # noqa: F401 - the Systems panel
     from portal.web.staff.views import bp as staff_bp
+    from portal.web.tasks.views import bp as tasks_bp
 
     # Before the routes: ids in paths stop at the database's range (a larger one is a 404).
     register_input(app)
@@ -111,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(requests_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(tasks_bp)
     # Access packages: helpers for the ticket and request pages.
     access_package.init_app(app)
     if app.config.get("DEV_MAILBOX"):

@@ -22,6 +22,8 @@ class Purpose(enum.StrEnum):
     CONFIRM_REQUEST = "confirm-request"
     # A person whose request came by letter takes up the account staff made for it.
     CLAIM_ACCOUNT = "claim-account"
+    # The owner of a system the portal cannot reach answers a task (portal.register.tasks).
+    SYSTEM_TASK = "system-task"
 
 
 MAX_AGE_SETTING = {
@@ -30,6 +32,7 @@ MAX_AGE_SETTING = {
     Purpose.INVITATION: "INVITATION_MAX_AGE",
     Purpose.CONFIRM_REQUEST: "REQUEST_CONFIRM_MAX_AGE",
     Purpose.CLAIM_ACCOUNT: "CONFIRM_EMAIL_MAX_AGE",
+    Purpose.SYSTEM_TASK: "SYSTEM_TASK_MAX_AGE",
 }
 
 

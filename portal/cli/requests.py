@@ -28,8 +28,10 @@ def lapse_command() -> None:
 @group.command("remind")
 @with_appcontext
 def remind_command() -> None:
-    """Email due-date reminders to assignees, and overdue ones to admins (run daily)."""
+    """Email due-date reminders to assignees, overdue ones to admins, and reminders of
+    unanswered tasks to the systems' owners (run daily)."""
     from portal.intake.opening import route_waiting_requests
+    from portal.register.tasks import remind_owners
     from portal.subject_requests.reminders import send_reminders
 
     # Requests that wait for the contact person's staff account go to it first, so that the
@@ -42,6 +44,12 @@ def remind_command() -> None:
     for reference, reminder in sent:
         click.echo(f"{reference}: {reminder}")
     click.echo(f"reminders sent {len(sent)}")
+    # The owners of systems reached through a task, whose answer is still missing.
+    reminded = remind_owners()
+    db.session.commit()
+    for reference, system, reminder in reminded:
+        click.echo(f"{reference}: task for {system}: {reminder}")
+    click.echo(f"task reminders sent {len(reminded)}")
 
 
 @group.command("lift-restrictions")

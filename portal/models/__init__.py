@@ -22,6 +22,7 @@ from portal.models.request import (
 from portal.models.restriction import LiftEnd, RestrictionLift
 from portal.models.sign_in import RecoveryCode, SignInSession
 from portal.models.suppression import SuppressionEntry
+from portal.models.system_task import SystemTask, TaskAnswer, TaskAsk
 from portal.models.token import UsedToken
 from portal.models.user import Role, User
 
@@ -50,6 +51,9 @@ __all__ = [
     "SignInSession",
     "SubjectRequest",
     "SuppressionEntry",
+    "SystemTask",
+    "TaskAnswer",
+    "TaskAsk",
     "UsedToken",
     "User",
     "utcnow",
