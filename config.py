@@ -163,6 +163,9 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)
+    # Seconds to connect to one of the register's databases, and for each statement there: a
+    # database that is down or silent is shown as unreachable, never holds up a page for long.
+    REGISTER_TIMEOUT = _env_int("REGISTER_TIMEOUT", 5)
     # The whole of one delivery (connect, greeting, TLS, login, message): a server that drips one
     # byte at a time cannot hold the sender for longer. Below OUTBOX_CLAIM_SECONDS (checked).
     MAIL_DELIVERY_DEADLINE = _env_int("MAIL_DELIVERY_DEADLINE", 60)

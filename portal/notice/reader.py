@@ -4,6 +4,7 @@ mistake (a malformed notice stops start-up)."""
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -181,15 +182,7 @@ def parse_notice(data: dict, path: str | Path = "<notice>") -> Notice:
         },
     )
 
-    systems = read_systems(
-        reader,
-        data.get("systems", []),
-        categories,
-        Path(path).parent,
-        lambda schema_path: _Reader(schema_path, original),
-    )
-
-    return Notice(
+    notice = Notice(
         path=str(path),
         version=reader.text(data, "version", ""),
         original_language=original,
@@ -226,8 +219,19 @@ def parse_notice(data: dict, path: str | Path = "<notice>") -> Notice:
         data_categories=categories,
         recipients=recipients,
         controller_additions=additions,
-        systems=systems,
     )
+    # The systems last, as they come last in the file: their schema files are read only for a
+    # notice that is otherwise sound. Schema files lie beside the notice file; notice data read
+    # without a file (a test, a tool) takes those beside the bundled notices.
+    base = Path(__file__).parent if str(path) == "<notice>" else Path(path).parent
+    systems = read_systems(
+        reader,
+        data.get("systems", []),
+        categories,
+        base,
+        lambda schema_path: _Reader(schema_path, original),
+    )
+    return replace(notice, systems=systems)
 
 
 def _read_sections(reader: _Reader, data: Any) -> tuple[Section, ...]:

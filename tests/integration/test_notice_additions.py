@@ -76,6 +76,9 @@ def notice_file(tmp_path, *changes: tuple[str, str]) -> str:
         source = source.replace(old, new, 1)
     path = tmp_path / "notice.toml"
     path.write_text(source, encoding="utf-8")
+    # The systems' schema files go with the notice that names them.
+    for schema in WPROD.parent.glob("wprod-*.toml"):
+        (tmp_path / schema.name).write_bytes(schema.read_bytes())
     return str(path)
 
 

@@ -103,6 +103,9 @@ def test_another_controller_points_at_its_own_notice(tmp_path, app, make_app):
 
     source = Path(app.config["NOTICE_FILE"]).read_text(encoding="utf-8")
     other = tmp_path / "other.toml"
+    # The systems' schema files go with the notice that names them.
+    for schema in Path(app.config["NOTICE_FILE"]).parent.glob("wprod-*.toml"):
+        (tmp_path / schema.name).write_bytes(schema.read_bytes())
     other.write_text(
         source.replace('name = "WProd Oy"', 'name = "Toinen Oy"')
         .replace("Ville Kärpijoki", "Tiina Tietosuoja")

@@ -134,8 +134,15 @@ def test_a_notice_without_systems_has_none(tmp_path):
 
 def test_the_wprod_notice_lists_its_systems():
     notice = load_notice(WPROD)
-    keys = {system.key for system in notice.systems}
-    assert {"newsletter", "monitoring"} <= keys
+    connections = {system.key: system.connection for system in notice.systems}
+    assert connections == {
+        "panel": "database",
+        "billing": "database",
+        "newsletter": "task",
+        "monitoring": "task",
+    }
+    assert notice.system("panel").url_env == "WPROD_PANEL_DATABASE_URL"
+    assert notice.system("billing").url_env == "WPROD_BILLING_DATABASE_URL"
     for system in notice.systems:
         assert set(system.name) >= set(LANGUAGES)
         if system.connection == "database":

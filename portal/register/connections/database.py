@@ -1,0 +1,321 @@
+"""A database system the portal reads itself: PostgreSQL, MySQL/MariaDB or SQLite.
+
+Every name in the SQL comes from the schema file (plain identifiers only, see
+``portal.notice.systems``) and is matched against the tables reflected from the live database
+before it is used; every value is a bound parameter; values are compared exactly (``=``, never
+LIKE), so ``%`` and ``_`` in what a requester typed are just characters. Email addresses compare
+case-insensitively (RFC 5321 lets the local part be case-sensitive, but no register treats
+Aino@ and aino@ as two customers). A person's rows are found by ``find_by`` in any table; a child
+row leads up to its root (the person's own record), and then every row under that root is
+collected, following parent links down.
+
+Connecting and each statement have a timeout (``REGISTER_TIMEOUT``), so a database that is down
+or does not answer gives the state "unreachable" within seconds, never an exception into a page.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection as DBConnection
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    SAWarning,
+    SQLAlchemyError,
+)
+from sqlalchemy.pool import NullPool
+
+from portal.notice.model import Schema, SchemaTable, System
+from portal.register.connections.inspection import needed_columns, review
+from portal.register.findings import Finding, FoundPerson, Identity
+
+# How many keys go into one IN (...) list: SQLite refuses more than 32,766 bound parameters.
+CHUNK = 1000
+# The drivers this portal installs, for URLs given without one.
+DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+DRIVERS.update({"mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"})
+MAX_INTEGER_DIGITS = 18  # past this a number overflows a 64-bit column: it matches nothing
+
+
+class Misconfigured(Exception):
+    """The description does not fit the database (a table or column it names is missing)."""
+
+
+class Unreachable(Exception):
+    """The database cannot be reached or did not answer in time."""
+
+
+def engine_for(url: str, timeout: float) -> sa.Engine:
+    """An engine with a connect and a statement timeout, and no pool: each look-up opens one
+    connection and closes it, so nothing lingers open against someone else's database."""
+    parsed = make_url(url)
+    if parsed.drivername in DRIVERS:
+        parsed = parsed.set(drivername=DRIVERS[parsed.drivername])
+    backend = parsed.get_backend_name()
+    seconds = max(1, round(timeout))
+    connect_args: dict[str, Any] = {}
+    if backend == "postgresql":
+        connect_args = {"connect_timeout": seconds}
+    elif backend in ("mysql", "mariadb"):
+        # read_timeout also ends a statement the server never answers.
+        connect_args = {
+            "connect_timeout": seconds,
+            "read_timeout": seconds,
+            "write_timeout": seconds,
+        }
+    elif backend == "sqlite":
+        connect_args = {"timeout": timeout}
+    engine = sa.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+    if backend == "postgresql":
+
+        @sa.event.listens_for(engine, "connect")
+        def _statement_timeout(dbapi_connection, _record) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, false)",
+                    (f"{int(timeout * 1000)}ms",),
+                )
+            dbapi_connection.commit()
+
+    return engine
+
+
+def _short(exc: BaseException) -> str:
+    """The driver's own message, first line, without SQLAlchemy's help links."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return (text[0] if text else type(original).__name__)[:200]
+
+
+class DatabaseConnection:
+    def __init__(self, system: System, url: str, *, timeout: float) -> None:
+        if system.schema is None:
+            raise ValueError(f"the system {system.key!r} has no schema")
+        self.system = system
+        self.schema: Schema = system.schema
+        self.url = url
+        self.timeout = timeout
+
+    # Reaching the database --------------------------------------------------------------------
+
+    def _run(self, work):
+        """Run ``work(connection)`` read-only; faults of the database become exceptions of ours."""
+        try:
+            engine = engine_for(self.url, self.timeout)
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise Misconfigured(f"the URL in {self.system.url_env} is not usable: {exc}") from None
+        try:
+            database = engine.url.database
+            # SQLite would create an empty file where the register should be.
+            on_disk = database not in (None, "", ":memory:")
+            if (
+                engine.url.get_backend_name() == "sqlite"
+                and on_disk
+                and not Path(database).is_file()
+            ):
+                raise Unreachable(f"no database file at {database}")
+            with engine.connect() as connection:
+                try:
+                    return work(connection)
+                finally:
+                    connection.rollback()
+        except DBAPIError as exc:
+            if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+                raise Unreachable(_short(exc)) from None
+            raise Misconfigured(_short(exc)) from None
+        except (TimeoutError, OSError) as exc:
+            raise Unreachable(_short(exc)) from None
+        except SQLAlchemyError as exc:
+            raise Misconfigured(_short(exc)) from None
+        finally:
+            engine.dispose()
+
+    def reflect(self, connection: DBConnection) -> dict[str, sa.Table]:
+        """The described tables as they are in the database; Misconfigured names what is
+        missing. Only names that passed this are used in SQL."""
+        existing = set(sa.inspect(connection).get_table_names())
+        metadata = sa.MetaData()
+        tables = {}
+        missing = []
+        for described in self.schema.tables:
+            if described.name not in existing:
+                missing.append(f"missing table {described.name}")
+                continue
+            with warnings.catch_warnings():
+                # SQLite's reflection skips an index on an expression (lower(email)) with a
+                # warning; only the columns matter here.
+                warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
+                table = sa.Table(
+                    described.name, metadata, autoload_with=connection, resolve_fks=False
+                )
+            missing += [
+                f"missing column {described.name}.{column}"
+                for column in needed_columns(described)
+                if column not in table.c
+            ]
+            tables[described.name] = table
+        if missing:
+            raise Misconfigured("; ".join(missing))
+        return tables
+
+    def check(self) -> list[str]:
+        return self.review()[0]
+
+    def review(self) -> tuple[list[str], list[str]]:
+        """(problems, advice): what stops the description from working, and what would make it
+        faster (a missing index)."""
+        try:
+            return self._run(lambda connection: review(connection, self.schema))
+        except Unreachable as exc:
+            return [f"unreachable ({exc})"], []
+        except Misconfigured as exc:
+            return [f"misconfigured ({exc})"], []
+
+    # Finding a person -------------------------------------------------------------------------
+
+    def find(self, identity: Identity) -> Finding:
+        try:
+            return self._run(lambda connection: self._find(connection, identity))
+        except Unreachable as exc:
+            return Finding(self.system.key, "unreachable", problem=str(exc))
+        except Misconfigured as exc:
+            return Finding(self.system.key, "misconfigured", problem=str(exc))
+
+    def _find(self, connection: DBConnection, identity: Identity) -> Finding:
+        tables = self.reflect(connection)
+        # (table, key) -> the identity kinds that led there.
+        matched: dict[str, dict[Any, set[str]]] = {}
+        for described in self.schema.tables:
+            table = tables[described.name]
+            for kind, column_name in described.find_by:
+                condition = _equals(table.c[column_name], kind, identity.value(kind))
+                if condition is None:
+                    continue
+                key = table.c[described.primary_key]
+                for (row_key,) in connection.execute(sa.select(key).where(condition)):
+                    matched.setdefault(described.name, {}).setdefault(row_key, set()).add(kind)
+        roots = self._up_to_roots(connection, tables, matched)
+        finding = Finding(self.system.key, "not_found")
+        for root_name, people in roots.items():
+            self._collect(connection, tables, self.schema.table(root_name), people, finding)
+        # A child row whose parent is gone leads to no one.
+        finding.state = "found" if finding.people else "not_found"
+        return finding
+
+    def _up_to_roots(
+        self, connection: DBConnection, tables: dict[str, sa.Table], matched: dict
+    ) -> dict[str, dict[Any, set[str]]]:
+        """From each matched row to the root row it belongs to, a level at a time, deepest
+        tables first, so a row reached from below is lifted with its own table's matches."""
+
+        def depth(described: SchemaTable) -> int:
+            steps = 0
+            while described.parent is not None:
+                described, steps = self.schema.table(described.parent.table), steps + 1
+            return steps
+
+        for described in sorted(self.schema.tables, key=depth, reverse=True):
+            found = matched.get(described.name)
+            if described.parent is None or not found:
+                continue
+            table = tables[described.name]
+            key, parent_key = table.c[described.primary_key], table.c[described.parent.column]
+            lifted = matched.setdefault(described.parent.table, {})
+            for chunk in _chunks(list(found)):
+                rows = connection.execute(sa.select(key, parent_key).where(key.in_(chunk)))
+                for row_key, parent_value in rows:
+                    if parent_value is not None:
+                        lifted.setdefault(parent_value, set()).update(found[row_key])
+            del matched[described.name]
+        return {name: keys for name, keys in matched.items() if keys}
+
+    def _collect(
+        self,
+        connection: DBConnection,
+        tables: dict[str, sa.Table],
+        root: SchemaTable,
+        people: dict[Any, set[str]],
+        finding: Finding,
+    ) -> None:
+        """The root rows and every row under them, each row tagged with its root's key."""
+        table = tables[root.name]
+        key = table.c[root.primary_key]
+        rows_by_root: dict[Any, Any] = {}
+        for chunk in _chunks(list(people)):
+            for row in connection.execute(sa.select(table).where(key.in_(chunk)).order_by(key)):
+                rows_by_root[row._mapping[root.primary_key]] = row._mapping
+        for root_key in sorted(rows_by_root, key=_sort_key):
+            mapping = rows_by_root[root_key]
+            contact = mapping[root.contact_address] if root.contact_address else None
+            finding.people.append(
+                FoundPerson(
+                    root_key=root_key,
+                    contact_address=contact,
+                    matched_by=tuple(sorted(people[root_key])),
+                    root_table=root.name,
+                )
+            )
+            _add_row(finding, root, mapping, root_key)
+        self._collect_children(connection, tables, root, {k: k for k in rows_by_root}, finding)
+
+    def _collect_children(self, connection, tables, parent: SchemaTable, owners: dict, finding):
+        """``owners`` maps each parent row's key to the root key it belongs to."""
+        for child in self.schema.children(parent.name):
+            table = tables[child.name]
+            key, link = table.c[child.primary_key], table.c[child.parent.column]
+            child_owners: dict[Any, Any] = {}
+            for chunk in _chunks(sorted(owners, key=_sort_key)):
+                query = sa.select(table).where(link.in_(chunk)).order_by(key)
+                for row in connection.execute(query):
+                    mapping = row._mapping
+                    root_key = owners[mapping[child.parent.column]]
+                    child_owners[mapping[child.primary_key]] = root_key
+                    _add_row(finding, child, mapping, root_key)
+            if child_owners:
+                self._collect_children(connection, tables, child, child_owners, finding)
+
+
+def _add_row(finding: Finding, described: SchemaTable, mapping, root_key) -> None:
+    # Only the listed columns that are disclosed; the rest are keys or held back (Art. 15(4)
+    # and the schema's withheld_reason say why).
+    values = {c.name: mapping[c.name] for c in described.columns if c.disclose}
+    finding.tables.setdefault(described.name, []).append(values)
+    finding.keys.setdefault(described.name, []).append(mapping[described.primary_key])
+    finding.roots.setdefault(described.name, []).append(root_key)
+    if described.kept_from is not None:
+        finding.kept_from.setdefault(described.name, []).append(mapping[described.kept_from])
+
+
+def _equals(column: sa.Column, kind: str, value: str | None):
+    """``column = value`` bound, or None when ``value`` cannot be in this column (a word in a
+    number column): the database is then not asked at all, rather than refusing the query."""
+    if value is None:
+        return None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        python_type = str
+    if python_type is int:
+        if not value.isdigit() or not value.isascii() or len(value) > MAX_INTEGER_DIGITS:
+            return None
+        return column == int(value)
+    if python_type is not str:
+        return None
+    if kind == "email":
+        # The same lower() on both sides: SQLite's lower() folds only ASCII letters.
+        return sa.func.lower(column) == sa.func.lower(sa.literal(value, sa.String()))
+    return column == sa.literal(value, sa.String())
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+def _sort_key(value: Any) -> tuple:
+    return (type(value).__name__, value)

@@ -1,0 +1,126 @@
+"""``flask systems check`` for a database: the schema file against the live database.
+
+Problems stop the portal from using the system: a table or column the description names is
+missing, or the primary key is not one (an erasure must reach exactly the rows it planned).
+Advice makes it fast: every column a person is found by, and every link to a parent, should have
+an index, or each look-up reads the whole table (issue 11, item 8: under a second for 100,000
+customers and 1,000,000 invoices).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection as DBConnection
+from sqlalchemy.exc import SAWarning
+
+from portal.notice.model import Schema, SchemaTable
+
+
+def review(connection: DBConnection, schema: Schema) -> tuple[list[str], list[str]]:
+    inspector = sa.inspect(connection)
+    existing = set(inspector.get_table_names())
+    problems: list[str] = []
+    advice: list[str] = []
+    for described in schema.tables:
+        name = described.name
+        if name not in existing:
+            problems.append(f"missing table {name}")
+            continue
+        columns = {column["name"] for column in inspector.get_columns(name)}
+        missing = [c for c in needed_columns(described) if c not in columns]
+        problems += [f"missing column {name}.{column}" for column in missing]
+        if described.primary_key in missing:
+            continue
+        indexed = _indexed(connection, inspector, name)
+        if (described.primary_key,) not in indexed["unique"]:
+            problems.append(f"{name}.{described.primary_key} is neither the primary key nor unique")
+        for column, why in _searched(described):
+            if column in missing:
+                continue
+            # An address is compared as lower(column): where the database can index that
+            # expression, a plain index on the column is of no use to the look-up.
+            lowered = why == "email" and indexed["expressions"]
+            if column in indexed["lowered" if lowered else "leading"]:
+                continue
+            target = f"lower({name}.{column})" if lowered else f"{name}.{column}"
+            advice.append(f"no index on {target}: finding a person by {why} reads the whole table")
+    return problems, advice
+
+
+def needed_columns(described: SchemaTable) -> list[str]:
+    """Every column the description names in a table, each once, in a stable order."""
+    names = [described.primary_key]
+    if described.parent is not None:
+        names.append(described.parent.column)
+    names += [column for _kind, column in described.find_by]
+    names += [n for n in (described.contact_address, described.kept_from) if n is not None]
+    names += [column.name for column in described.columns]
+    return list(dict.fromkeys(names))
+
+
+def _searched(described: SchemaTable) -> list[tuple[str, str]]:
+    """The columns a look-up compares, with what each is searched for."""
+    searched = [(column, kind) for kind, column in described.find_by]
+    if described.parent is not None:
+        searched.append((described.parent.column, f"its link to {described.parent.table}"))
+    return searched
+
+
+def _indexed(connection: DBConnection, inspector, table: str) -> dict:
+    """Columns that lead an index (so ``column = ?`` is fast), column tuples that are unique,
+    and columns with an index on lower(column); ``expressions`` tells whether the database can
+    have such an index at all."""
+    leading: set[str] = set()
+    unique: set[tuple[str, ...]] = set()
+    lowered: set[str] = set()
+    with warnings.catch_warnings():
+        # SQLite's reflection skips an index on an expression with a warning; those are read
+        # below from its own catalogue.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
+        primary = tuple(inspector.get_pk_constraint(table).get("constrained_columns") or ())
+        indexes = inspector.get_indexes(table)
+        constraints = inspector.get_unique_constraints(table)
+    if primary:
+        leading.add(primary[0])
+        unique.add(primary)
+    for index in indexes:
+        names = tuple(index.get("column_names") or ())
+        if names and names[0]:
+            leading.add(names[0])
+            if index.get("unique") and None not in names:
+                unique.add(names)
+        for expression in index.get("expressions") or ():
+            if expression and expression.lower().startswith("lower("):
+                lowered.add(_inner_name(expression))
+    for constraint in constraints:
+        names = tuple(constraint.get("column_names") or ())
+        if names:
+            leading.add(names[0])
+            unique.add(names)
+    backend = connection.dialect.name
+    if backend == "sqlite":
+        catalogue = sa.table("sqlite_master", sa.column("type"), sa.column("tbl_name"))
+        catalogue.append_column(sa.column("sql"))
+        query = sa.select(catalogue.c.sql).where(
+            catalogue.c.type == "index", catalogue.c.tbl_name == table
+        )
+        for (sql,) in connection.execute(query):
+            text = (sql or "").lower().replace('"', "").replace(" ", "")
+            if "(lower(" in text:
+                lowered.add(text.split("(lower(", 1)[1].split(")", 1)[0])
+    return {
+        "leading": leading,
+        "unique": unique,
+        "lowered": lowered,
+        "expressions": backend in ("sqlite", "postgresql"),
+    }
+
+
+def _inner_name(expression: str) -> str:
+    """``lower((email)::text)`` -> ``email``."""
+    inner = expression[len("lower(") :]
+    for character in "()\"'":
+        inner = inner.replace(character, "")
+    return inner.split("::", 1)[0].strip()
