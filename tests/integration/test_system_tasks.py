@@ -527,3 +527,63 @@ def test_owners_are_reminded_after_a_week_and_before_the_due_date_once_each(
     assert [e.details["system"] for e in reminded].count("monitoring") == 2
     # The reminder's fresh link opens the task.
     assert app.test_client().get(path_of(link_in(before_due, "/task/"))).status_code == 200
+
+
+# The access package ----------------------------------------------------------------------------
+
+
+def test_an_owners_export_reaches_the_access_package_and_its_report(
+    app, staff, requester, make_request, make_user, mailbox, deliver, db
+):
+    import json
+    import zipfile
+
+    from portal.answering.access_package.contents import SCHEMA_FILE
+    from tests.integration.test_access_package import check
+
+    request_id = make_request(requester, kind=RequestKind.ACCESS)
+    # Another person's access request, whose owner also sent an export: none of it may leak.
+    other = make_request(make_user(email="toinen@example.fi", name="Toinen"), RequestKind.ACCESS)
+    for rid, name, content in ((request_id, "valvonta.csv", EXPORT), (other, "x.csv", b"x;y\n")):
+        assert send(staff, rid, "monitoring").status_code == 302
+        link = task_link(deliver, mailbox, MONITORING)
+        files = [(io.BytesIO(content), name)]
+        assert (
+            answer(owner_client(app), link, {"answer": "done", "files": files}).status_code == 302
+        )
+    # The newsletter tool holds nothing about her.
+    assert send(staff, request_id, "newsletter").status_code == 302
+    link = task_link(deliver, mailbox, "ville@wprod.fi")
+    assert answer(owner_client(app), link, {"answer": "no_data"}).status_code == 302
+
+    page = f"/staff/requests/{request_id}"
+    generated = staff.post(
+        f"{page}/access-package", data={"csrf_token": csrf_token(staff.get(page).text)}
+    )
+    assert generated.status_code == 302, generated.get_data(as_text=True)
+    html = staff.get(page).get_data(as_text=True)
+    preview = re.search(r'href="([^"]+/preview)"', html).group(1)
+    download = preview.rsplit("/", 1)[0] + "/download"
+    response = staff.get(download)
+    assert response.status_code == 200, download
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    response.close()
+    data = json.loads(archive.read("data.json"))
+    check(data, json.loads(SCHEMA_FILE.read_text()))
+
+    [monitoring, newsletter] = data["systems"]
+    assert (monitoring["system"], monitoring["answer"], monitoring["connection"]) == (
+        "monitoring",
+        "done",
+        "task",
+    )
+    [export] = monitoring["files"]
+    assert export["filename"] == "valvonta.csv"
+    assert archive.read(export["path"]) == EXPORT
+    assert export["path"] in [f["path"] for f in data["files"]]
+    assert (newsletter["answer"], newsletter["files"]) == ("no_data", [])
+    assert not any("x.csv" in name for name in archive.namelist())
+    report = archive.read("report.html").decode()
+    assert "What the people responsible for our other systems answered" in report
+    assert export["path"] in report
+    assert "the system holds no data about you." in report

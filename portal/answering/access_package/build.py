@@ -32,6 +32,7 @@ from portal.answering.access_package.store import (
     packages_of,
     path_of,
 )
+from portal.answering.access_package.systems import task_files
 from portal.extensions import db
 from portal.models import AccessPackage, Attachment, Role, SubjectRequest, User, utcnow
 from portal.subject_requests.locking import lock_request
@@ -65,8 +66,9 @@ def build(request: SubjectRequest, staff: User) -> AccessPackage:
     check_answerable(request)
     language = letters.letter_language(request)
     replaced = [p for p in packages_of(request) if p.released_at is None and p.removed_at is None]
-    # Less the files staff left out to protect other people (GDPR Art. 15(4)).
-    staff_files = without_left_out(request, _files_for_requester(request))
+    # With the exports the systems' owners sent, less the files staff left out to protect other
+    # people (GDPR Art. 15(4)).
+    staff_files = without_left_out(request, _files_for_requester(request) + task_files(request))
     for attachment in staff_files:
         if not files.path_of(attachment).is_file():
             raise AccessPackageError(

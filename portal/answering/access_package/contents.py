@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from portal.answering.access_package.systems import systems_section
 from portal.extensions import db
 from portal.models import (
     Attachment,
@@ -226,6 +227,7 @@ def collect(
             }
             for a in staff_files
         ],
+        "systems": systems_section(request, language, in_package),
         "information": information(language),
     }
 
