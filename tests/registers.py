@@ -116,7 +116,13 @@ def metadata(backend: str, *, indexes: bool = True) -> sa.MetaData:
         md,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("email", sa.String(254), nullable=False),
-        sa.Column("member_no", sa.Integer, nullable=False, unique=True),
+        # Older billing programs keep numbers as NUMERIC(10, 0): MariaDB here does.
+        sa.Column(
+            "member_no",
+            sa.Numeric(10, 0) if backend == "mariadb" else sa.Integer,
+            nullable=False,
+            unique=True,
+        ),
         sa.Column("business_id", sa.String(9)),
         sa.Column("full_name", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime),

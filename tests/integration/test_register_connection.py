@@ -270,3 +270,32 @@ def test_a_task_system_is_for_a_person_to_look_into(tmp_path):
     newsletter = connection_for(notice.system("newsletter"), {})
     assert newsletter.check() == []
     assert newsletter.find(Identity(email="a@example.com")).state == "manual"
+
+
+LOCKS = {
+    "sqlite": ["BEGIN EXCLUSIVE"],
+    "postgresql": ["BEGIN", "LOCK TABLE members IN ACCESS EXCLUSIVE MODE"],
+    "mariadb": ["LOCK TABLES members WRITE"],
+}
+
+
+def test_a_database_too_busy_to_answer_in_time_is_unreachable(backend, register_url, shop):
+    """Another program holds the customers table: the look-up waits no longer than the
+    timeout (a statement timeout, a read timeout, SQLite's busy timeout), then says so."""
+    engine = sa.create_engine(register_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as holder:
+        raw = holder.connection.dbapi_connection
+        if backend == "sqlite":
+            raw.isolation_level = None  # the driver would otherwise manage BEGIN itself
+        cursor = raw.cursor()
+        for statement in LOCKS[backend]:
+            cursor.execute(statement)
+        started = time.monotonic()
+        finding = shop.find(Identity(email="aino.virtanen@example.com"))
+        elapsed = time.monotonic() - started
+        raw.rollback()
+        if backend == "mariadb":
+            cursor.execute("UNLOCK TABLES")
+    engine.dispose()
+    assert finding.state == "unreachable", finding
+    assert TIMEOUT * 0.9 <= elapsed < TIMEOUT * 2 + 1

@@ -16,6 +16,7 @@ or does not answer gives the state "unreachable" within seconds, never an except
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -301,10 +302,11 @@ def _equals(column: sa.Column, kind: str, value: str | None):
         python_type = column.type.python_type
     except NotImplementedError:
         python_type = str
-    if python_type is int:
+    if python_type in (int, Decimal):
+        # A customer number kept as a number (INTEGER, or NUMERIC(10, 0) in older programs).
         if not value.isdigit() or not value.isascii() or len(value) > MAX_INTEGER_DIGITS:
             return None
-        return column == int(value)
+        return column == python_type(value)
     if python_type is not str:
         return None
     if kind == "email":
