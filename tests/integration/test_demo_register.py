@@ -4,9 +4,7 @@ holding Aino Virtanen as the README's walkthrough describes her, once however of
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,89 +12,26 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from config import database_url
 from portal.register.demo import build_register, row_counts
 from portal.register.demo.people import MAIL_DOMAINS, business_id_check_digit
 from portal.register.demo.tables import BILLING, PANEL
+from tests.registers import BACKENDS, empty_database
 
 TODAY = date(2026, 6, 15)
 NOTICE_DIR = Path(__file__).resolve().parents[2] / "portal" / "notice"
-MARIADB_URL = os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 
 
 # One pair of empty databases per backend ----------------------------------------------------------
 
 
-def _sqlite_pair(tmp_path):
-    return (
-        f"sqlite:///{tmp_path / 'panel.sqlite'}",
-        f"sqlite:///{tmp_path / 'billing.sqlite'}",
-    ), None
-
-
-def _postgresql_pair(_tmp_path):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    base = database_url(base)
-    engine = sa.create_engine(base)
-    schemas = [f"demo_{name}_{secrets.token_hex(4)}" for name in ("panel", "billing")]
-    with engine.begin() as connection:
-        for schema in schemas:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    urls = tuple(f"{base}{separator}options=-csearch_path%3D{schema}" for schema in schemas)
-
-    def drop():
-        with engine.begin() as connection:
-            for schema in schemas:
-                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-    return urls, drop
-
-
-def _mariadb_pair(_tmp_path):
-    pytest.importorskip("pymysql")
-    server = sa.engine.make_url(MARIADB_URL)
-    engine = sa.create_engine(server)
-    try:
-        engine.connect().close()
-    except sa.exc.OperationalError:
-        engine.dispose()
-        if os.environ.get("MARIADB_REQUIRED"):
-            raise
-        pytest.skip("no MariaDB server at " + server.render_as_string(hide_password=True))
-    names = [f"demo_{name}_{secrets.token_hex(4)}" for name in ("panel", "billing")]
-    with engine.begin() as connection:
-        for name in names:
-            connection.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-    urls = tuple(
-        server.set(database=name, query={"charset": "utf8mb4"}).render_as_string(
-            hide_password=False
-        )
-        for name in names
-    )
-
-    def drop():
-        with engine.begin() as connection:
-            for name in names:
-                connection.execute(sa.text(f"DROP DATABASE `{name}`"))
-        engine.dispose()
-
-    return urls, drop
-
-
-PAIRS = {"sqlite": _sqlite_pair, "postgresql": _postgresql_pair, "mariadb": _mariadb_pair}
-
-
-@pytest.fixture(params=list(PAIRS))
+@pytest.fixture(params=BACKENDS)
 def register_urls(request, tmp_path):
     """(panel URL, billing URL): two empty databases of one backend, dropped after the test."""
-    urls, drop = PAIRS[request.param](tmp_path)
-    yield urls
-    if drop:
-        drop()
+    with (
+        empty_database(request.param, tmp_path) as panel,
+        empty_database(request.param, tmp_path) as billing,
+    ):
+        yield panel, billing
 
 
 def all_rows(panel_url: str, billing_url: str) -> dict[str, list[tuple]]:
@@ -241,6 +176,10 @@ def test_made_up_data_looks_real_and_reaches_no_one(tmp_path):
     assert {e.rsplit("@", 1)[1] for e in emails} <= set(MAIL_DOMAINS)
     domains = [r[2] for r in rows["services"]]
     assert all(d.endswith(".example") for d in domains)
+    # The check digit as the Finnish Tax Administration computes it, on a published business ID
+    # (Nokia Oyj, 0112038-9); digits that leave a remainder of 1 are never issued.
+    assert business_id_check_digit("0112038") == 9
+    assert business_id_check_digit("1000008") is None
     companies = [c for c in customers if c["kind"] == "company"]
     assert 100 < len(companies) < 300
     for company in companies:
@@ -327,3 +266,68 @@ def test_demo_seed_says_when_the_register_cannot_be_reached(make_app, tmp_path):
     assert result.exit_code == 1
     assert "The demo register could not be built" in result.output
     assert "Traceback" not in result.output and "secret-word" not in result.output
+
+
+# The portal reads the demo register by its description (issue 11, items 2 and 6) ----------------
+
+
+def demo_notice():
+    """WProd Oy's notice as the portal reads it, with its two database systems."""
+    from portal.notice import load_notice
+
+    notice = load_notice(NOTICE_DIR / "wprod.toml")
+    assert {s.key for s in notice.systems if s.connection == "database"} == {"panel", "billing"}
+    return notice
+
+
+def test_the_portal_finds_aino_and_only_her_in_the_demo_register(register_urls):
+    from portal.register import Identity, connection_for
+
+    panel_url, billing_url = register_urls
+    build_register(panel_url, billing_url, today=TODAY)
+    notice = demo_notice()
+    config = {"WPROD_PANEL_DATABASE_URL": panel_url, "WPROD_BILLING_DATABASE_URL": billing_url}
+    found = {}
+    for key in ("panel", "billing"):
+        connection = connection_for(notice.system(key), config)
+        # Every described table and column exists, and every look-up has its index.
+        assert connection.review() == ([], [])
+        found[key] = connection.find(Identity(email="AINO.Virtanen@example.com", username="ainov"))
+    panel, billing = found["panel"], found["billing"]
+    assert (panel.state, billing.state) == ("found", "found")
+    assert [(p.root_key, p.contact_address) for p in panel.people] == [
+        (1, "aino.virtanen@example.com")
+    ]
+    assert set(panel.people[0].matched_by) == {"email", "username"}
+    assert [p.root_key for p in billing.people] == [1]
+    # Her rows and no one else's: not the namesake's (10003), not the company's (10002).
+    assert [row["customer_number"] for row in panel.tables["customers"]] == [10001]
+    assert [row["username"] for row in panel.tables["panel_users"]] == ["ainov"]
+    assert {row["domain"] for row in panel.tables["services"]} == {
+        "ainovirtanen.example",
+        "ainonvalokuvat.example",
+    }
+    assert len(billing.tables["invoices"]) == 4 and len(billing.tables["invoice_lines"]) == 5
+    assert [row["customer_number"] for row in billing.tables["billing_customers"]] == [10001]
+
+    namesake = connection_for(notice.system("panel"), config).find(
+        Identity(email="aino.virtanen-koski@example.net")
+    )
+    assert [p.root_key for p in namesake.people] == [3]
+
+
+def test_flask_systems_check_says_ok_for_the_demo_register(make_app, tmp_path):
+    urls = (f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}")
+    build_register(*urls, today=TODAY)
+    app = make_app(WPROD_PANEL_DATABASE_URL=urls[0], WPROD_BILLING_DATABASE_URL=urls[1])
+    result = app.test_cli_runner().invoke(args=["systems", "check"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "panel: ok" in lines and "billing: ok" in lines
+    assert not [line for line in lines if "advice" in line]
+
+    found = app.test_cli_runner().invoke(
+        args=["systems", "find", "--email", "aino.virtanen@example.com"]
+    )
+    assert found.exit_code == 0, found.output
+    assert "10001" in found.output and "10003" not in found.output
