@@ -189,3 +189,45 @@ def test_the_page_where_a_letter_requester_claims_their_account(app, browser, li
             locale="fi",
         )
     assert check_page(browser, live_server, f"/register/claim/{token}", name="claim") == []
+
+
+def test_the_systems_panel_and_the_task_owners_page(
+    app, browser, live_server, make_user, make_request_e2e
+):
+    """The ticket's Systems panel with a task answered and one waiting, and the page without an
+    account where a system's owner answers (issue 11, item 2)."""
+    from portal.extensions import db
+    from portal.models import SubjectRequest, TaskAnswer, User
+    from portal.register import tasks
+    from portal.tokens import Purpose, make_token
+
+    requester = make_user(email="pekka@example.fi", name="Pekka Pyytäjä", password=PASSWORD)
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    request_id = make_request_e2e(requester, RequestKind.ERASURE, customer_number="10001")
+    with app.test_request_context():
+        subject_request = db.session.get(SubjectRequest, request_id)
+        staff = db.session.scalar(sa.select(User).where(User.email == "ville@wprod.fi"))
+        answered = tasks.send_task(subject_request, "monitoring", staff, "Myös lokit.")
+        waiting = tasks.send_task(subject_request, "newsletter", staff, None)
+        tasks.answer_task(
+            answered,
+            TaskAnswer.CANNOT,
+            done_on=None,
+            reason="Lokit poistuvat itsestään 30 päivän kuluttua.",
+            uploads=[],
+        )
+        db.session.commit()
+        token = make_token(Purpose.SYSTEM_TASK, task=waiting.id, key=waiting.link_jti)
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems = check_page(
+        browser,
+        live_server,
+        f"/staff/requests/{request_id}#systems",
+        storage_state=state,
+        name="systems-ticket",
+    )
+    problems += check_page(browser, live_server, f"/task/{token}", name="task-owner")
+    problems += check_page(browser, live_server, "/task/answered", name="task-answered")
+    assert problems == []

@@ -24,7 +24,7 @@ class AnswerDayField(DateField):
 
 class AnswerForm(PortalForm):
     answer = RadioField(
-        _l("Your answer"),
+        _l("What did you do?"),
         choices=[
             SelectChoice("done", _l("Done")),
             SelectChoice("no_data", _l("The system holds no data about this person")),
