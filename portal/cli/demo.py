@@ -79,7 +79,7 @@ def seed_register(*, rebuild: bool) -> None:
     """WProd Oy's customer register for the notice's database systems: built once, then kept."""
     import sqlalchemy as sa
 
-    from portal.register.demo import DEMO_DATABASES, build_register
+    from portal.register.demo import DEMO_DATABASES, NotTheDemo, build_register
 
     instance = Path(current_app.instance_path)
     # Where the notice's systems look (its url_env settings); unset, a file under instance/.
@@ -89,7 +89,7 @@ def seed_register(*, rebuild: bool) -> None:
     ]
     try:
         built = build_register(*urls, today=date.today(), reset=rebuild)
-    except sa.exc.SQLAlchemyError as error:
+    except (sa.exc.SQLAlchemyError, NotTheDemo) as error:
         raise click.ClickException(f"The demo register could not be built: {error}") from error
     shown = [sa.engine.make_url(url).render_as_string(hide_password=True) for url in urls]
     state = "built" if built.created else "already there, kept (--rebuild-register builds it anew)"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal.register.demo import build_register, row_counts
+from portal.register.demo import NotTheDemo, build_register, row_counts
 from portal.register.demo.people import MAIL_DOMAINS, business_id_check_digit
 from portal.register.demo.tables import BILLING, PANEL
 from tests.registers import BACKENDS, empty_database
@@ -150,6 +150,46 @@ def test_a_built_register_is_kept_and_a_reset_builds_it_anew(register_urls):
     assert repaired.created and repaired.counts == rebuilt.counts
 
 
+def real_customers_table(url: str, *, demo_shape: bool) -> None:
+    """A customers table someone else filled: of another shape, or of the demo's but without
+    Aino, as a real panel database pointed at by mistake would be."""
+    engine = sa.create_engine(url)
+    if demo_shape:
+        table = PANEL.tables["customers"]
+        row = {"id": 1, "customer_number": 10001, "kind": "person", "email": "oikea@example.org"}
+    else:
+        table = sa.Table(
+            "customers",
+            sa.MetaData(),
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("nimi", sa.String(100)),
+        )
+        row = {"id": 1, "nimi": "Oikea Asiakas"}
+    table.create(engine)
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [row])
+    engine.dispose()
+
+
+@pytest.mark.parametrize("demo_shape", [False, True])
+def test_tables_that_are_not_the_demos_are_never_dropped(register_urls, demo_shape):
+    panel_url, billing_url = register_urls
+    real_customers_table(panel_url, demo_shape=demo_shape)
+    # The billing database is empty, so this looks like a build that stopped midway; and a reset
+    # is asked for outright. Neither may touch the tables.
+    for reset in (False, True):
+        with pytest.raises(NotTheDemo, match="not the demo's; they are left as they are"):
+            build_register(panel_url, billing_url, today=TODAY, reset=reset)
+    panel, billing = sa.create_engine(panel_url), sa.create_engine(billing_url)
+    with panel.connect() as connection:
+        rows = connection.execute(sa.text("SELECT * FROM customers")).all()
+    assert len(rows) == 1 and ("Oikea Asiakas" in rows[0] or "oikea@example.org" in rows[0])
+    assert sa.inspect(panel).get_table_names() == ["customers"]
+    assert sa.inspect(billing).get_table_names() == []
+    panel.dispose()
+    billing.dispose()
+
+
 def test_sizes_are_parameters_for_the_benchmark(tmp_path):
     urls = (f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}")
     built = build_register(
@@ -266,6 +306,25 @@ def test_demo_seed_says_when_the_register_cannot_be_reached(make_app, tmp_path):
     assert result.exit_code == 1
     assert "The demo register could not be built" in result.output
     assert "Traceback" not in result.output and "secret-word" not in result.output
+
+
+def test_demo_seed_leaves_a_real_panel_database_alone(make_app, tmp_path):
+    panel_url = f"sqlite:///{tmp_path / 'real-panel.sqlite'}"
+    real_customers_table(panel_url, demo_shape=False)
+    app = make_app(
+        WPROD_PANEL_DATABASE_URL=panel_url,
+        WPROD_BILLING_DATABASE_URL=f"sqlite:///{tmp_path / 'b.sqlite'}",
+    )
+    for args in (["demo", "seed"], ["demo", "seed", "--rebuild-register"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1
+        assert "not the demo's; they are left as they are" in result.output
+    engine = sa.create_engine(panel_url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT nimi FROM customers")).scalars().all() == [
+            "Oikea Asiakas"
+        ]
+    engine.dispose()
 
 
 # The portal reads the demo register by its description (issue 11, items 2 and 6) ----------------

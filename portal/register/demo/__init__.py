@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from .rows import FIRST_CUSTOMER_NUMBER, Generator
+from .rows import AINO_EMAIL, FIRST_CUSTOMER_NUMBER, Generator
 from .tables import BILLING, PANEL
 
 SEED = 20261
@@ -28,7 +28,14 @@ DEMO_DATABASES = (
     ("WPROD_PANEL_DATABASE_URL", "wprod-panel.sqlite"),
     ("WPROD_BILLING_DATABASE_URL", "wprod-billing.sqlite"),
 )
-__all__ = ["DEMO_DATABASES", "FIRST_CUSTOMER_NUMBER", "Built", "build_register", "row_counts"]
+__all__ = [
+    "DEMO_DATABASES",
+    "FIRST_CUSTOMER_NUMBER",
+    "Built",
+    "NotTheDemo",
+    "build_register",
+    "row_counts",
+]
 
 
 @dataclass
@@ -58,6 +65,32 @@ def row_counts(panel: sa.Engine, billing: sa.Engine) -> dict[str, int]:
     return counts
 
 
+class NotTheDemo(RuntimeError):
+    """A database the demo would build in holds tables of the same names that are not its own."""
+
+
+def ensure_ours(engine: sa.Engine, metadata, root: str, names, counts: dict[str, int]) -> None:
+    """Refuse to drop tables that hold rows unless they are the demo's: its first customer is
+    there. A setting pointed at a real panel or billing database by mistake must never empty it."""
+    if not any(counts[name] for name in names):
+        return
+    table = metadata.tables[root]
+    query = sa.select(sa.func.count()).where(
+        table.c.customer_number == FIRST_CUSTOMER_NUMBER, table.c.email == AINO_EMAIL
+    )
+    try:
+        with engine.connect() as connection:
+            ours = bool(connection.scalar(query))
+    except sa.exc.SQLAlchemyError:
+        ours = False  # not even the demo's columns
+    if not ours:
+        where = engine.url.render_as_string(hide_password=True)
+        raise NotTheDemo(
+            f"{where} holds tables named like the demo register's ({', '.join(names)}) that are "
+            "not the demo's; they are left as they are. Point the setting at another database."
+        )
+
+
 def build_register(
     panel_url: str,
     billing_url: str,
@@ -73,7 +106,8 @@ def build_register(
 
     ``customers`` counts everyone, the three fixed people included; ``invoices_per_customer`` is
     the average (each customer gets between 1 and twice that, less one). A half-built register (one
-    database filled, the other not: a build that stopped midway) is built anew.
+    database filled, the other not: a build that stopped midway) is built anew. Tables of the same
+    names that are not the demo's are never dropped: ``NotTheDemo``.
     """
     if customers < 3:
         raise ValueError("The demo register has at least its three fixed customers.")
@@ -86,6 +120,9 @@ def build_register(
         counts = row_counts(panel, billing)
         if not reset and counts["customers"] and counts["billing_customers"]:
             return Built(False, counts, time.perf_counter() - started)
+        # Nothing is dropped before both databases are known to be the demo's (or empty).
+        ensure_ours(panel, PANEL, "customers", PANEL_TABLES, counts)
+        ensure_ours(billing, BILLING, "billing_customers", BILLING_TABLES, counts)
         for engine, metadata in ((panel, PANEL), (billing, BILLING)):
             metadata.drop_all(engine, checkfirst=True)
             metadata.create_all(engine)

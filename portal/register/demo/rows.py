@@ -15,6 +15,7 @@ from functools import cache
 from . import people
 
 FIRST_CUSTOMER_NUMBER = 10001
+AINO_EMAIL = "aino.virtanen@example.com"
 PLANS = {
     "Webhotelli S": Decimal("4.90"),
     "Webhotelli M": Decimal("9.90"),
@@ -65,7 +66,7 @@ class Generator:
             1,
             kind="person",
             name="Aino Virtanen",
-            email="aino.virtanen@example.com",
+            email=AINO_EMAIL,
             address=("Koivukuja 3 B 12", "33100", "Tampere"),
             created_on=date(year - 8, 2, 1),
             marketing_allowed=True,
