@@ -39,6 +39,7 @@ from portal.models import (
     OutboxMessage,
     OutboxStatus,
     SubjectRequest,
+    SystemTask,
     utcnow,
 )
 from portal.subject_requests.lifecycle import FINAL
@@ -297,6 +298,15 @@ def anonymise(request: SubjectRequest, now: datetime | None = None, *, dry_run: 
                 removal.texts.append(f"excessive_decision.{name}")
                 if not dry_run:
                     setattr(decision, name, "" if name == "reasons" else None)
+
+    for task in db.session.scalars(select(SystemTask).where(SystemTask.request_id == request.id)):
+        # What was asked and answered, and when, stays; the words to and from the system's owner
+        # go (their files went with the attachments above).
+        for name in ("message", "reason"):
+            if getattr(task, name):
+                removal.texts.append(f"system_task.{name}")
+                if not dry_run:
+                    setattr(task, name, None)
 
     for row in event_rows:
         details = _kept_details(row.details)

@@ -587,3 +587,79 @@ def test_an_owners_export_reaches_the_access_package_and_its_report(
     assert "What the people responsible for our other systems answered" in report
     assert export["path"] in report
     assert "the system holds no data about you." in report
+
+
+# Retention -------------------------------------------------------------------------------------
+
+
+def test_at_the_end_of_retention_the_tasks_words_and_files_go_and_the_answer_stays(
+    app, app_settings, staff, requester, make_request, mailbox, deliver, db, runner
+):
+    request_id = make_request(requester, kind=RequestKind.RESTRICTION)
+    assert send(staff, request_id, "monitoring", "Asiakas Aino, tunnus aino01.").status_code == 302
+    link = task_link(deliver, mailbox, MONITORING)
+    response = answer(
+        owner_client(app),
+        link,
+        {
+            "answer": "cannot",
+            "reason": "Ainon lokit poistuvat itsestään.",
+            "files": [(io.BytesIO(EXPORT), "aino-lokit.csv")],
+        },
+    )
+    assert response.status_code == 302
+    assert len(stored(app_settings)) == 1
+    # Closed more than the retention period ago (three years for WProd Oy).
+    db.session.execute(
+        update(SubjectRequest)
+        .where(SubjectRequest.id == request_id)
+        .values(status=RequestStatus.CLOSED, closed_at=utcnow() - timedelta(days=4 * 366))
+    )
+    db.session.commit()
+
+    result = runner.invoke(args=["requests", "purge"])
+    assert result.exit_code == 0, result.output
+    [task] = tasks(db)
+    assert (task.message, task.reason) == (None, None)
+    assert (task.answer.value, task.system_key) == ("cannot", "monitoring")
+    assert task.answered_at is not None
+    assert stored(app_settings) == []
+    [event] = events(db, "system_task.answered")
+    assert event.body is None
+
+
+def test_two_answers_racing_in_parallel_land_once(
+    app, staff, requester, make_request, mailbox, deliver, db
+):
+    """Two browsers submit the owner's form at the same moment (threads, real database): the
+    conditional update lets exactly one answer land."""
+    import threading
+
+    request_id = make_request(requester, kind=RequestKind.ERASURE)
+    assert send(staff, request_id, "monitoring").status_code == 302
+    link = task_link(deliver, mailbox, MONITORING)
+    clients = [owner_client(app) for _ in range(2)]
+    pages = [c.get(link).get_data(as_text=True) for c in clients]
+    answers = [("no_data", ""), ("cannot", "Ei onnistu.")]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def post(client, page, choice):
+        barrier.wait()
+        response = client.post(
+            link, data={"csrf_token": csrf_token(page), "answer": choice[0], "reason": choice[1]}
+        )
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=post, args=args)
+        for args in zip(clients, pages, answers, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 410]
+    [task] = tasks(db)
+    [event] = events(db, "system_task.answered")
+    assert event.details["answer"] == task.answer.value
