@@ -1,8 +1,9 @@
 """The controller's privacy notice as data.
 
 One TOML file describes the controller, the contact person, the register and every section of the
-notice, in Finnish and English. The portal renders it as a public page and takes from it whoever it
-names as controller or contact person (notice §2 and §10: every request goes to that person).
+notice, in Finnish (the original), Swedish and English. The portal renders it as a public page and
+takes from it whoever it names as controller or contact person (notice §2 and §10: every request
+goes to that person).
 
 The same file holds, in structured form, what the portal needs to answer requests by itself: the
 purposes and their legal bases, the sources, the categories of data with how long each is kept and

@@ -4,14 +4,17 @@ The sections are the controller's word. Every structured claim the portal repeat
 a purpose and its legal basis, a retention period and its ground, a recipient, a source, the
 Art. 15(1)(h) and transfer flags -- is checked here against the text of the section it comes
 from, in the notice's original language. What the text does not state must be covered by a
-controller's addition (``ControllerAddition``); what it contradicts must be fixed.
+controller's addition (``ControllerAddition``); what it contradicts must be fixed. The same checks
+hold each translation's structured fields to the translation's own sections (``check(notice,
+notice_texts(notice, "sv"), "sv")``), so that a Swedish reader is told nothing that the notice in
+Swedish does not say.
 
 The checks read the text, not the file's own say-so: a legal basis must be one the text names
 (§4), a retention period must be one of the text's own sentences about keeping data (§5), the
 words of a name or description must occur in the section (a stem of each word, so that Finnish
 inflection does not matter), and a flag must be stated by a sentence of the text. They are
-heuristics for one language at a time (``VOCABULARIES``); for another original language, add its
-vocabulary. Pure: no Flask, no database.
+heuristics for one language at a time (``VOCABULARIES``: Finnish and Swedish); for another
+language, add its vocabulary. Pure: no Flask, no database.
 """
 
 from __future__ import annotations
@@ -84,6 +87,26 @@ VOCABULARIES = {
             }
         ),
     ),
+    # Swedish, in the terms of the Swedish text of the GDPR (dataskyddsförordningen art. 6.1 b).
+    "sv": Vocabulary(
+        bases={
+            "legitimate_interest": ("berättigat intresse", "berättigade intresse"),
+            "contract": ("fullgörande av avtal", "fullgörandet av ett avtal", "fullgöra ett avtal"),
+            "legal_obligation": ("rättslig förpliktelse", "rättsliga förpliktelse"),
+            "consent": ("samtycke",),
+        },
+        article_6=re.compile(r"art(?:ikel|\.) 6\.1 ((?:[a-f](?:, | och | eller )?)+)"),
+        laws=("bokföringslag",),
+        processor=("för vår räkning", "för vår del"),
+        authority=("myndighet",),
+        keeping=("spar", "bevar", "lagr"),
+        erasing=("radera", "raderi"),
+        automated=("automati", "profiler"),
+        decision=("beslut",),
+        outside_eea=("eu/ees", "europeiska ekonomiska samarbetsområdet", "eu:s"),
+        negation=re.compile(r"\b(?:aldrig|inte|inga|ingen|inget)\b"),
+        stop_words=frozenset({"samt", "också", "även", "eller", "såsom", "vilka", "vilket"}),
+    ),
 }
 
 
@@ -120,9 +143,9 @@ def split_sections(text: str) -> dict[int, str]:
     }
 
 
-def notice_texts(notice: Notice) -> dict[str, str]:
-    """The notice's own text per section key, in its original language."""
-    language = notice.original_language
+def notice_texts(notice: Notice, language: str | None = None) -> dict[str, str]:
+    """The notice's own text per section key, in its original language or a translation."""
+    language = language or notice.original_language
     texts = {}
     for section in notice.sections:
         body = section.body[language] if section.body else ""
@@ -139,20 +162,24 @@ def texts_by_key(numbered: dict[int, str], notice: Notice) -> dict[str, str]:
     return {section.key: numbered.get(section.number, "") for section in notice.sections}
 
 
-def check(notice: Notice, texts: dict[str, str]) -> list[Conflict]:
-    """Every structured claim that neither the text nor a controller's addition supports."""
-    vocabulary = VOCABULARIES.get(notice.original_language)
+def check(notice: Notice, texts: dict[str, str], language: str | None = None) -> list[Conflict]:
+    """Every structured claim that neither the text nor a controller's addition supports, in
+    ``language`` (the original's by default): the fields in that language against ``texts``."""
+    language = language or notice.original_language
+    vocabulary = VOCABULARIES.get(language)
     if vocabulary is None:
-        raise LookupError(f"no vocabulary to check a notice in {notice.original_language!r}")
-    return _Checker(notice, {k: v.lower() for k, v in texts.items()}, vocabulary).run()
+        raise LookupError(f"no vocabulary to check a notice in {language!r}")
+    return _Checker(notice, {k: v.lower() for k, v in texts.items()}, vocabulary, language).run()
 
 
 class _Checker:
-    def __init__(self, notice: Notice, texts: dict[str, str], vocabulary: Vocabulary) -> None:
+    def __init__(
+        self, notice: Notice, texts: dict[str, str], vocabulary: Vocabulary, language: str
+    ) -> None:
         self.notice = notice
         self.texts = texts
         self.vocabulary = vocabulary
-        self.language = notice.original_language
+        self.language = language
         self.conflicts: list[Conflict] = []
 
     def text(self, table: str) -> str:

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-# Every localized field holds these languages; one more (e.g. "sv") is one more entry here and
-# one more translation of each field in the notice file.
-LANGUAGES = ("fi", "en")
+# Every localized field holds these languages: the original (Finnish for WProd Oy) and its
+# translations, Swedish (Finland's other national language) and English. One more language is one
+# more entry here and one more translation of each field in the notice file.
+LANGUAGES = ("fi", "sv", "en")
 
 # The sections every notice has, in order (GDPR Art. 13 and 14 information).
 SECTION_KEYS = (

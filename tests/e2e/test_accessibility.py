@@ -27,14 +27,16 @@ PASSWORD = "kirsikkapuu kukkii keväällä"
 STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
 
 
-def check_page(browser, live_server, path: str, *, storage_state=None, name: str) -> list[str]:
+def check_page(
+    browser, live_server, path: str, *, storage_state=None, name: str, locale: str = "fi-FI"
+) -> list[str]:
     """axe-core's blocking violations and any horizontal overflow, at each width."""
     problems = []
     for label, width in WIDTHS.items():
         # The portal's CSP rightly refuses injected scripts: only axe's own context bypasses it.
         context = browser.new_context(
             base_url=live_server,
-            locale="fi-FI",
+            locale=locale,
             viewport={"width": width, "height": 900},
             bypass_csp=True,
             storage_state=storage_state,
@@ -114,6 +116,18 @@ def test_public_pages(browser, live_server):
     problems = []
     for path in ("/", "/privacy-notice", "/register", "/login", "/forgot-password"):
         problems += check_page(browser, live_server, path, name="public" + re.sub(r"\W", "-", path))
+    assert problems == []
+
+
+def test_the_notice_in_swedish_and_its_original(browser, live_server):
+    # Issue 10, item 8: the Swedish translation with its mark, and the Finnish original shown
+    # inside the Swedish page (its text marked lang="fi").
+    problems = []
+    for path, name in (
+        ("/privacy-notice", "public-privacy-notice-sv"),
+        ("/privacy-notice?text=original", "public-privacy-notice-sv-original"),
+    ):
+        problems += check_page(browser, live_server, path, name=name, locale="sv-FI")
     assert problems == []
 
 

@@ -241,6 +241,7 @@ def test_a_retention_setting_that_overrides_the_notice_is_pointed_out(admin, mak
     [
         ("fi", ["Tietosuojapyyntöjen käsittely ja säilytys", "kolme vuotta pyynnön sulkemisesta"]),
         ("en", ["Handling and keeping records of data protection requests", "three years"]),
+        ("sv", ["Behandling och förvaring av uppgifter om dataskyddsärenden", "tre år från"]),
     ],
 )
 def test_the_public_notice_page_marks_the_additions_apart_from_the_notice(
@@ -257,7 +258,9 @@ def test_the_public_notice_page_marks_the_additions_apart_from_the_notice(
     for phrase in expected:
         assert body.index(phrase) > additions
     # The notice's §5 as the controller wrote it is untouched.
-    assert "kirjanpitolain edellyttämä vähimmäisaika" in body[:article_end] or language == "en"
+    assert "kirjanpitolain edellyttämä vähimmäisaika" in body[:article_end] or language != "fi"
+    # A translation says the same, in its own words (issue 10, item 8).
+    assert "bokföringslagen kräver" in body[:article_end] or language != "sv"
 
 
 def test_the_copy_of_the_data_marks_and_lists_the_additions(app, make_user, make_request, db):

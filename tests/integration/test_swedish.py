@@ -2,8 +2,8 @@
 pages, form errors and email in Swedish, dates in the Swedish locale's format.
 
 The letters are written in Swedish too (tests/integration/test_swedish_letters.py reads a
-Swedish answer as delivered). The privacy notice is not yet translated: for a Swedish speaker it
-falls back to Finnish, the notice's original language, and nothing breaks.
+Swedish answer as delivered), and the privacy notice is shown in Swedish, marked as a translation
+of the Finnish original, to which it links.
 """
 
 from __future__ import annotations
@@ -264,9 +264,74 @@ def test_letters_for_a_swedish_requester_are_in_swedish(
     assert client.get(f"/staff/letters/{key}/de").status_code == 404
 
 
-def test_the_notice_in_swedish_falls_back_to_the_finnish_text(client):
+def _notice_sentences(notice, language: str) -> list[str]:
+    """The sentences of the notice's sections in one language."""
+    bodies = "\n".join(section.body[language] for section in notice.sections if section.body)
+    return [s.strip("- ") for s in re.split(r"(?<=[.:])\s+|\n+", bodies) if len(s.split()) >= 4]
+
+
+def test_the_notice_in_swedish_is_a_marked_translation_linking_to_the_original(app, client):
+    """Issue 10, item 8: the Swedish page shows the Swedish translation, marked as one, and
+    links to the Finnish original, the controller's own text."""
+    notice = app.extensions["notice"]
     response = client.get("/privacy-notice", headers=SWEDISH)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert '<html lang="sv">' in page
-    assert "WProd Oy" in page
+    assert_swedish(page)
+    text = visible_text(page)
+    assert "Detta är en översättning." in text
+    assert (
+        "Den ursprungliga dataskyddsbeskrivningen, så som WProd Oy har skrivit den, är på finska."
+        in text
+    )
+    assert (
+        '<a href="/privacy-notice?text=original" hreflang="fi">Läs originalet på finska</a>' in page
+    )
+    # The mark comes before the notice's first section.
+    assert page.index('id="translation-mark"') < page.index('id="controller"')
+    assert "Den registrerades rättigheter" in text
+    assert "Vi lämnar aldrig ut personuppgifter utanför EU/EES." in text
+    # Not one sentence of the Finnish text on the Swedish page.
+    finnish = [s for s in _notice_sentences(notice, "fi") if " ".join(s.split()) in text]
+    assert finnish == []
+    swedish = _notice_sentences(notice, "sv")
+    assert [s for s in swedish if " ".join(s.split()) not in text] == []
+
+    # The original, in a page that stays Swedish around it and says what it is.
+    original = client.get("/privacy-notice?text=original", headers=SWEDISH).get_data(as_text=True)
+    assert '<html lang="sv">' in original
+    # The notice itself; the controller's additions after it stay in the reader's language.
+    shown = visible_text(original[: original.index("</article>")])
+    assert "Detta är dataskyddsbeskrivningens originaltext, på finska." in shown
+    assert '<a href="/privacy-notice">Läs översättningen</a>' in original
+    assert "Emme koskaan luovuta henkilötietoja EU/ETA alueen ulkopuolelle." in shown
+    assert '<h2 lang="fi">9. Rekisteröidyn oikeudet</h2>' in original
+    assert [s for s in swedish if " ".join(s.split()) in shown] == []
+
+
+@pytest.mark.parametrize(
+    ("header", "mark", "link"),
+    [
+        ("fi", None, None),
+        ("en", "This is a translation.", "Read the original in Finnish"),
+    ],
+)
+def test_the_notice_is_marked_as_a_translation_in_every_language_but_the_original(
+    client, header, mark, link
+):
+    page = client.get("/privacy-notice", headers={"Accept-Language": header}).get_data(as_text=True)
+    if mark is None:
+        assert 'id="translation-mark"' not in page
+        assert "Emme koskaan luovuta henkilötietoja EU/ETA alueen ulkopuolelle." in page
+        # The original asked for in the original's language is simply the page.
+        again = client.get("/privacy-notice?text=original", headers={"Accept-Language": header})
+        assert 'id="translation-mark"' not in again.get_data(as_text=True)
+    else:
+        assert mark in page and link in page
+        assert "We never disclose personal data outside the EU/EEA." in page
+
+
+def test_an_unknown_text_choice_shows_the_readers_language(client):
+    page = client.get("/privacy-notice?text=%00de", headers=SWEDISH).get_data(as_text=True)
+    assert "Detta är en översättning." in visible_text(page)
+    assert "Vi lämnar aldrig ut personuppgifter utanför EU/EES." in visible_text(page)

@@ -17,9 +17,9 @@ import pytest
 from babel.messages.pofile import read_po
 
 from portal.answering.letters.texts import FILLS, LEGAL_BASES, LETTERS
-from portal.models import RequestKind
+from portal.models import RequestKind, Role
 from tests.conftest import REPO_ROOT, html_of, text_of
-from tests.integration.conftest import all_recipients_told, ticket
+from tests.integration.conftest import STAFF_PASSWORD, all_recipients_told, ticket
 from tests.integration.test_letters import textarea
 
 PLACEHOLDERS = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}|\[[^\]]*\]")
@@ -94,6 +94,12 @@ def _answer(staff_client, request_id: int, key: str) -> str:
 @pytest.mark.parametrize(
     ("kind", "key", "outcome"),
     [
+        # A refusal: the frame adds the right to complain and to go to court (Art. 12(4)),
+        # naming the supervisory authority from the notice.
+        (RequestKind.ACCESS, "resolve.refused.unfounded", "refused"),
+        # Filled in from the notice (what is kept, how long and why) and, when sent, from the
+        # Art. 19 record (the recipients told).
+        (RequestKind.ERASURE, "resolve.completed.erasure", "completed"),
         # Filled in from the record: what was done to marketing when the request came in.
         (RequestKind.MARKETING_OBJECTION, "resolve.completed.marketing_objection", "completed"),
         (RequestKind.CONSENT_WITHDRAWAL, "resolve.completed.consent_withdrawal", "completed"),
@@ -127,6 +133,10 @@ def test_a_swedish_requester_is_answered_in_swedish(
     if outcome == "refused":
         assert WRITTEN in email
         assert "Dataombudsmannens byrå" in email
+    if kind is RequestKind.ERASURE:
+        assert "Vi har raderat alla dina personuppgifter utom" in email
+        assert "- Bokföringsböcker. Hur länge: tio år från räkenskapsperiodens utgång." in email
+        assert "- Myndigheter: underrättades 15.1.2026" in email
     if kind is RequestKind.MARKETING_OBJECTION:
         assert "spärrlista för marknadsföring" in email
     if kind is RequestKind.CONSENT_WITHDRAWAL:
@@ -141,3 +151,35 @@ def test_the_check_finds_a_finnish_or_english_sentence(app):
     with pytest.raises(AssertionError):
         assert_only_swedish(app, "Hej! We will answer the request by 1.2.2026 at the latest.")
     assert_only_swedish(app, "Hej! Vi har behandlat din begäran WP-2026-0001.")
+
+
+def test_a_swedish_requesters_copy_of_the_data_is_in_swedish(app, make_user, make_request, db):
+    """Issue 10, item 8: the access package's report (GDPR Art. 15) is written in the letters'
+    language, Swedish for a Swedish speaker, with the notice's facts in Swedish."""
+    from tests.integration.test_access_package import fetch, generate, packages, signed_in, zip_of
+
+    make_user(
+        email="ville@wprod.fi",
+        name="Ville Kärpijoki",
+        role=Role.STAFF,
+        password=STAFF_PASSWORD,
+        locale="fi",
+    )
+    staff = signed_in(app, "ville@wprod.fi", STAFF_PASSWORD)
+    person = make_user(email="stina@example.fi", name="Stina Lindholm", locale="sv")
+    request_id = make_request(person, kind=RequestKind.ACCESS)
+    assert generate(staff, request_id).status_code == 302
+    [package] = packages(db)
+    archive = zip_of(
+        fetch(staff, f"/staff/requests/{request_id}/access-package/{package.id}/download")
+    )
+    report = archive.read("report.html").decode()
+    assert '<html lang="sv">' in report
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(report)).split())
+    notice = app.extensions["notice"]
+    for category in notice.data_categories:
+        assert category.name["sv"] in text
+        assert category.retention.period["sv"] in text
+    for recipient in notice.recipients:
+        assert recipient.name["sv"] in text
+    assert_only_swedish(app, text)

@@ -42,12 +42,15 @@ def test_wprod_notice_names_controller_contact_and_register():
     assert [s.number for s in notice.sections] == list(range(1, 11))
 
 
-def test_every_section_has_finnish_and_english():
+def test_every_section_has_finnish_swedish_and_english():
+    assert LANGUAGES == ("fi", "sv", "en")
     notice = load_notice(WPROD)
     for section in notice.sections:
-        assert section.title["fi"] and section.title["en"]
+        assert all(section.title[language] for language in LANGUAGES)
         if section.body is not None:
-            assert section.body["fi"] and section.body["en"]
+            assert all(section.body[language] for language in LANGUAGES)
+            # A translation, not a copy of the original.
+            assert section.body["sv"] != section.body["fi"]
 
 
 def _words(text: str) -> str:
@@ -285,6 +288,16 @@ def test_missing_translation_of_a_source_is_named():
     assert _refused_field(data) == "sources[1].en"
 
 
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [("sections", "title"), ("purposes", "name"), ("controller_additions", "statement")],
+)
+def test_missing_swedish_translation_is_named(table, field):
+    data = wprod_data()
+    del data[table][0][field]["sv"]
+    assert _refused_field(data) == f"{table}[0].{field}.sv"
+
+
 def test_light_markup_is_escaped_and_structured():
     html = notice_html("Ensin <b>kappale</b>.\n\n- yksi\n- kaksi\n\nLoppu")
     assert html == (
@@ -330,6 +343,48 @@ def test_no_structured_claim_goes_beyond_the_notices_own_text():
     # The same check on the sections as the file holds them, as the admin page runs it.
     notice = load_notice(WPROD)
     assert check(notice, notice_texts(notice)) == []
+
+
+def test_the_swedish_translation_says_no_more_than_its_own_sections():
+    """Issue 10, item 8: the Swedish fields checked against the Swedish sections, as the Finnish
+    ones are against the original: the same purposes, periods, grounds, recipients and flags."""
+    notice = load_notice(WPROD)
+    assert check(notice, notice_texts(notice, "sv"), "sv") == []
+
+
+def test_a_swedish_field_its_sections_do_not_support_is_found():
+    data = wprod_data()
+    recipient = _index(data, "recipients", "hosting_provider")
+    data["recipients"][recipient]["name"]["sv"] = "Leverantören av nätverksunderhåll"
+    purpose = _index(data, "purposes", "delivery")
+    data["purposes"][purpose]["name"]["sv"] = "Leverans av alla våra tjänster"
+    category = _index(data, "data_categories", "basic_data")
+    data["data_categories"][category]["retention"]["legal_ground"]["sv"] = (
+        "Ditt samtycke (dataskyddsförordningen art. 6.1 a)"
+    )
+    data["data_categories"][category]["retention"]["period"]["sv"] = "Tio år."
+    notice = parse_notice(data)
+    found = {c.path: (c.kind, c.words) for c in check(notice, notice_texts(notice, "sv"), "sv")}
+    assert found == {
+        "recipients.hosting_provider.name": ("words_not_in_text", ("nätverksunderhåll",)),
+        "purposes.delivery.name": ("not_listed", ()),
+        "data_categories.basic_data.retention.legal_ground": ("basis_not_named", ()),
+        "data_categories.basic_data.retention.period": ("period_not_in_text", ()),
+    }
+    # The Finnish original is untouched, and says nothing it should not.
+    assert check(notice, notice_texts(notice)) == []
+
+
+def test_a_swedish_translation_that_allows_transfers_outside_the_eea_is_found():
+    data = wprod_data()
+    section = next(s for s in data["sections"] if s["key"] == "disclosures_and_transfers")
+    section["body"]["sv"] = section["body"]["sv"].replace(
+        "Vi lämnar aldrig ut personuppgifter utanför EU/EES.",
+        "Vi kan lämna ut personuppgifter utanför EU/EES.",
+    )
+    notice = parse_notice(data)
+    [conflict] = check(notice, notice_texts(notice, "sv"), "sv")
+    assert (conflict.path, conflict.kind) == ("transfers_outside_eea", "not_stated")
 
 
 @needs_seed
@@ -439,7 +494,9 @@ def test_transfers_outside_the_eea_contradict_section_7():
 
 def test_a_source_the_notice_does_not_name_is_found():
     data = wprod_data()
-    data["sources"].append({"fi": "Luottotietorekisteri", "en": "Credit register"})
+    data["sources"].append(
+        {"fi": "Luottotietorekisteri", "sv": "Kreditupplysningsregistret", "en": "Credit register"}
+    )
     assert _conflicts(data) == {"sources.3": "words_not_in_text"}
 
 
@@ -452,14 +509,23 @@ def test_unmarked_mappings_are_found():
     assert "data_categories.hosting_account.register_part" not in conflicts
 
 
-def test_english_fields_use_the_words_of_the_english_translation():
-    """The English of each structured field the notice states is the translation's English."""
+@pytest.mark.parametrize(
+    ("language", "stop"),
+    [
+        ("en", frozenset({"their", "which", "where", "whose", "that", "this", "with", "from"})),
+        ("sv", frozenset({"samt", "också", "även", "eller", "såsom", "vilka", "vilket"})),
+    ],
+)
+def test_translated_fields_use_the_words_of_the_translation(language, stop):
+    """The English (Swedish) of each structured field the notice states is the English (Swedish)
+    translation's."""
     notice = load_notice(WPROD)
-    stop = frozenset({"their", "which", "where", "whose", "that", "this", "with", "from"})
 
     def text(table: str) -> str:
-        found = [notice.section(k).body["en"] for k in SOURCE_SECTIONS[table] if k != "register"]
-        return " ".join([*found, *(part["en"] for part in notice.register.parts)]).lower()
+        found = [
+            notice.section(k).body[language] for k in SOURCE_SECTIONS[table] if k != "register"
+        ]
+        return " ".join([*found, *(part[language] for part in notice.register.parts)]).lower()
 
     def stated(path: str) -> bool:
         return notice.addition_for(path) is None
@@ -477,7 +543,7 @@ def test_english_fields_use_the_words_of_the_english_translation():
     unsupported = {
         path: words
         for path, value, table in values
-        if stated(path) and (words := unsupported_words(value["en"], text(table), stop))
+        if stated(path) and (words := unsupported_words(value[language], text(table), stop))
     }
     assert unsupported == {}
 

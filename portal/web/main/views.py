@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.services import set_locale
 from portal.extensions import db
-from portal.i18n import LANGUAGE_COOKIE, supported
+from portal.i18n import LANGUAGE_COOKIE, current_language, supported
 from portal.urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -20,7 +21,17 @@ def index():
 
 @bp.route("/privacy-notice")
 def notice():
-    return render_template("main/notice.html")
+    """The notice in the reader's language. A translation is marked as one and links to the
+    original, which is the controller's own text (``?text=original`` shows it, the page around
+    it staying in the reader's language)."""
+    original = current_app.extensions["notice"].original_language
+    language = current_language()
+    text_language = original if request.args.get("text") == "original" else language
+    return render_template(
+        "main/notice.html",
+        text_language=text_language,
+        original_name=Locale.parse(original).get_language_name(language),
+    )
 
 
 @bp.post("/language")
