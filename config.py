@@ -184,6 +184,8 @@ class Config:
     INVITATION_MAX_AGE = _env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
     # A task for a system's owner (a person, not a connection); never after the request closes.
     SYSTEM_TASK_MAX_AGE = _env_int("SYSTEM_TASK_MAX_AGE", 14 * 24 * 3600)
+    # The owner of the address on file is asked whether they made a request; never after it closes.
+    IDENTITY_CHECK_MAX_AGE = _env_int("IDENTITY_CHECK_MAX_AGE", 7 * 24 * 3600)
 
     # A request never confirmed lapses when its link expires.
     REQUEST_CONFIRM_MAX_AGE = _env_int("REQUEST_CONFIRM_MAX_AGE", 7 * 24 * 3600)

@@ -95,10 +95,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.admin import waiting as _admin_waiting  # noqa: F401 - the layout's banner
     from portal.web.admin.views import bp as admin_bp
     from portal.web.incoming import register_input
+    from portal.web.main import verification as _verification  # noqa: F401 - adds its route
     from portal.web.main.views import bp as main_bp
     from portal.web.requester import access as _requester_access  # noqa: F401 - adds its routes
     from portal.web.requester.views import bp as requests_bp
     from portal.web.staff import access as _staff_access  # noqa: F401 - adds its routes to bp
+    from portal.web.staff import identity as _staff_identity  # noqa: F401 - the Identity panel
     from portal.web.staff import intake as _staff_intake  # noqa: F401 - adds its routes to bp
     from portal.web.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
     from portal.web.staff import suppression as _staff_suppression  # noqa: F401 - the same

@@ -24,6 +24,8 @@ class Purpose(enum.StrEnum):
     CLAIM_ACCOUNT = "claim-account"
     # The owner of a system the portal cannot reach answers a task (portal.register.tasks).
     SYSTEM_TASK = "system-task"
+    # The owner of the address the register holds says whether they made a request (Art. 12(6)).
+    IDENTITY_CHECK = "identity-check"
 
 
 MAX_AGE_SETTING = {
@@ -33,6 +35,7 @@ MAX_AGE_SETTING = {
     Purpose.CONFIRM_REQUEST: "REQUEST_CONFIRM_MAX_AGE",
     Purpose.CLAIM_ACCOUNT: "CONFIRM_EMAIL_MAX_AGE",
     Purpose.SYSTEM_TASK: "SYSTEM_TASK_MAX_AGE",
+    Purpose.IDENTITY_CHECK: "IDENTITY_CHECK_MAX_AGE",
 }
 
 

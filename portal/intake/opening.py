@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
+from portal.answering import identity
 from portal.answering.rights.marketing import apply_on_confirmation
 from portal.deadlines import due_date
 from portal.extensions import db
-from portal.models import RequestKind, RequestStatus, Role, SubjectRequest, User
+from portal.models import Channel, RequestKind, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests.clock import local_day
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.lifecycle import ACTIVE
@@ -99,6 +100,7 @@ def open_ticket(request: SubjectRequest) -> None:
     once, route it to the contact person and acknowledge it to the requester."""
     # Marketing objections and consent withdrawals act at once (GDPR Art. 21(3), 7(3)).
     apply_on_confirmation(request)
+    _check_identity(request)
     # Every request goes to the contact person named in the notice (§2, §10).
     contact = contact_person_user()
     admins: list[User] = []
@@ -129,6 +131,20 @@ def open_ticket(request: SubjectRequest) -> None:
         subject=_l("We received your request %(reference)s", reference=request.reference),
         request_url=requester_url(request),
     )
+
+
+def _check_identity(request: SubjectRequest) -> None:
+    """Who is asking, against the register (GDPR Art. 12(6)). Staff who registered a request
+    that came another way recorded how they checked it: that is the decision."""
+    if request.channel is not Channel.PORTAL and (request.identity_check or "").strip():
+        audit.record(
+            "identity.decided",
+            actor=request.registered_by,
+            request=request,
+            how="other",
+            body=request.identity_check.strip(),
+        )
+    identity.check(request)
 
 
 # The contact person's account ------------------------------------------------------------------

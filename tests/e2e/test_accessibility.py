@@ -245,3 +245,35 @@ def test_the_systems_panel_and_the_task_owners_page(
     problems += check_page(browser, live_server, f"/task/{token}", name="task-owner")
     problems += check_page(browser, live_server, "/task/answered", name="task-answered")
     assert problems == []
+
+
+def test_the_identity_panel_of_a_possible_impostor_and_the_owners_question(
+    app, browser, live_server, make_user, make_request_e2e, tmp_path
+):
+    """The ticket of a request whose customer number belongs to someone else in the register,
+    and the page where the owner of the address on file answers."""
+    from datetime import date
+
+    from portal.register.demo import build_register
+    from portal.tokens import Purpose, make_token
+
+    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    build_register(panel, billing, today=date(2026, 11, 30), customers=10)
+    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
+    requester = make_user(email="pekka@example.fi", name="Pekka Pyytäjä", password=PASSWORD)
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    request_id = make_request_e2e(requester, RequestKind.ACCESS, customer_number="10001")
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems = check_page(
+        browser,
+        live_server,
+        f"/staff/requests/{request_id}",
+        storage_state=state,
+        name="identity-ticket",
+    )
+    with app.app_context():
+        token = make_token(Purpose.IDENTITY_CHECK, rid=request_id, system="panel", key="1")
+    problems += check_page(browser, live_server, f"/identity/{token}", name="identity-question")
+    assert problems == []

@@ -23,6 +23,7 @@ def contact(make_user):
 @pytest.fixture
 def make_request(app, make_user):
     """A confirmed (or not) request made through the services, as the web layer makes it."""
+    from portal.answering import identity
     from portal.extensions import db
     from portal.intake import submission
     from portal.models import User
@@ -31,7 +32,16 @@ def make_request(app, make_user):
 
     counter = iter(range(10_000))
 
-    def make(requester=None, kind=RequestKind.ERASURE, *, confirmed=True, received_days_ago=0):
+    def make(
+        requester=None,
+        kind=RequestKind.ERASURE,
+        *,
+        confirmed=True,
+        received_days_ago=0,
+        identity_decided=True,
+    ):
+        """``identity_decided``: staff have already recorded how they confirmed who is asking
+        (GDPR Art. 12(6)), which a release or an erasure waits for."""
         n = next(counter)
         requester = requester or make_user(email=f"henkilo{n}@example.fi", name=f"Henkilö {n}")
         with app.test_request_context():
@@ -47,6 +57,10 @@ def make_request(app, make_user):
                 submission.confirm_request(
                     make_token(Purpose.CONFIRM_REQUEST, rid=subject_request.id)
                 )
+                if identity_decided:
+                    identity.decide(
+                        subject_request, None, "other", "Soitin asiakkaalle rekisterin numeroon."
+                    )
                 db.session.commit()
             return subject_request.id
 

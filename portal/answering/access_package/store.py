@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit, files
+from portal.answering.identity.record import decision_of
 from portal.deadlines import local_date, start_of_day
 from portal.extensions import db
 from portal.models import AccessPackage, RequestKind, SubjectRequest, User, utcnow
@@ -172,6 +173,14 @@ def release(package: AccessPackage, staff: User) -> None:
             _l("This copy was replaced by a newer one, so it cannot be released. Nothing changed.")
         )
     check_answerable(request)
+    if decision_of(request) is None:
+        # GDPR Art. 12(6), 15(4): the copy goes only to the person it is about.
+        raise AccessPackageError(
+            _l(
+                "First record how the requester's identity was confirmed (the Identity part of "
+                "this page). Nothing was released."
+            )
+        )
     now = utcnow()
     until = controller_today(now) + timedelta(days=current_app.config["ACCESS_PACKAGE_DAYS"])
     # An earlier copy released on this request gives way to the new one.

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal import audit
+from portal.answering.identity.record import require_decision
 from portal.answering.letters import letter_language
 from portal.answering.letters.filled import fill_recipients, kept_records, names_recipients
 from portal.answering.retention import RetentionError, kept_until, retention_period
@@ -61,6 +62,10 @@ def _check(request: SubjectRequest, outcome: Outcome, reasons: str, completion: 
         )
     if outcome is Outcome.REFUSED:
         return
+    if request.kind in (RequestKind.ERASURE, RequestKind.RECTIFICATION):
+        # GDPR Art. 12(6): another person's data are neither erased nor changed on a stranger's
+        # word.
+        require_decision(request)
     if request.kind is RequestKind.ERASURE and request.requester.is_staff:
         raise RequestError(
             _l(
