@@ -134,6 +134,8 @@ def metadata(backend: str, *, indexes: bool = True) -> sa.MetaData:
         sa.Column("member_id", sa.Integer, sa.ForeignKey("members.id"), nullable=False),
         sa.Column("login", sa.String(64), nullable=False, unique=True),
         sa.Column("secret_hash", sa.String(200), nullable=False),
+        # An older program's table in MariaDB's three-byte UTF-8, which cannot hold an emoji.
+        mysql_charset="utf8mb3",
     )
     bills = sa.Table(
         "bills",

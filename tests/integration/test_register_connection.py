@@ -151,6 +151,10 @@ HOSTILE = [
     "1e4",
     "-1",
     "\\",
+    "aino😀",  # outside the three-byte UTF-8 of the accounts table on MariaDB
+    "äino",  # MariaDB's usual collations take this for "aino"
+    "Äino.Virtanen@Example.com",
+    "aino.virtanen@example.com\u200b",  # an invisible character: not Aino's address
 ]
 
 

@@ -105,8 +105,10 @@ class DatabaseConnection:
 
     # Reaching the database --------------------------------------------------------------------
 
-    def _run(self, work):
-        """Run ``work(connection)`` read-only; faults of the database become exceptions of ours."""
+    def _run(self, work, *, quote_errors: bool = True):
+        """Run ``work(connection)`` read-only; faults of the database become exceptions of ours.
+        ``quote_errors`` False leaves the database's own words out of a refused query's message:
+        they may quote the value looked up, and the message goes on the record."""
         try:
             engine = engine_for(self.url, self.timeout)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
@@ -129,7 +131,11 @@ class DatabaseConnection:
         except DBAPIError as exc:
             if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
                 raise Unreachable(_short(exc)) from None
-            raise Misconfigured(_short(exc)) from None
+            if quote_errors:
+                raise Misconfigured(_short(exc)) from None
+            raise Misconfigured(
+                f"the database refused the look-up ({type(exc.orig).__name__})"
+            ) from None
         except (TimeoutError, OSError) as exc:
             raise Unreachable(_short(exc)) from None
         except SQLAlchemyError as exc:
@@ -182,7 +188,9 @@ class DatabaseConnection:
 
     def find(self, identity: Identity) -> Finding:
         try:
-            return self._run(lambda connection: self._find(connection, identity))
+            return self._run(
+                lambda connection: self._find(connection, identity), quote_errors=False
+            )
         except Unreachable as exc:
             return Finding(self.system.key, "unreachable", problem=str(exc))
         except Misconfigured as exc:
@@ -195,12 +203,25 @@ class DatabaseConnection:
         for described in self.schema.tables:
             table = tables[described.name]
             for kind, column_name in described.find_by:
-                condition = _equals(table.c[column_name], kind, identity.value(kind))
-                if condition is None:
+                column = table.c[column_name]
+                wanted = _wanted(column, identity.value(kind))
+                if wanted is None:
                     continue
                 key = table.c[described.primary_key]
-                for (row_key,) in connection.execute(sa.select(key).where(condition)):
-                    matched.setdefault(described.name, {}).setdefault(row_key, set()).add(kind)
+                try:
+                    rows = connection.execute(
+                        sa.select(key, column).where(_equals(column, kind, wanted))
+                    ).all()
+                except sa.exc.OperationalError as exc:
+                    if not _outside_character_set(connection, exc):
+                        raise
+                    continue
+                for row_key, stored in rows:
+                    # The database's own comparison may be looser than ours: MariaDB's usual
+                    # collations take "äino" for "aino" and ignore trailing spaces. Another
+                    # person's record must never come back, so each row is compared again here.
+                    if _same(kind, stored, wanted):
+                        matched.setdefault(described.name, {}).setdefault(row_key, set()).add(kind)
         roots = self._up_to_roots(connection, tables, matched)
         finding = Finding(self.system.key, "not_found")
         for root_name, people in roots.items():
@@ -293,8 +314,8 @@ def _add_row(finding: Finding, described: SchemaTable, mapping, root_key) -> Non
         finding.kept_from.setdefault(described.name, []).append(mapping[described.kept_from])
 
 
-def _equals(column: sa.Column, kind: str, value: str | None):
-    """``column = value`` bound, or None when ``value`` cannot be in this column (a word in a
+def _wanted(column: sa.Column, value: str | None):
+    """``value`` as the column holds it, or None when it cannot be in this column (a word in a
     number column): the database is then not asked at all, rather than refusing the query."""
     if value is None:
         return None
@@ -306,13 +327,34 @@ def _equals(column: sa.Column, kind: str, value: str | None):
         # A customer number kept as a number (INTEGER, or NUMERIC(10, 0) in older programs).
         if not value.isdigit() or not value.isascii() or len(value) > MAX_INTEGER_DIGITS:
             return None
-        return column == python_type(value)
-    if python_type is not str:
-        return None
-    if kind == "email":
-        # The same lower() on both sides: SQLite's lower() folds only ASCII letters.
-        return sa.func.lower(column) == sa.func.lower(sa.literal(value, sa.String()))
-    return column == sa.literal(value, sa.String())
+        return python_type(value)
+    return value if python_type is str else None
+
+
+def _equals(column: sa.Column, kind: str, wanted):
+    if isinstance(wanted, str):
+        literal = sa.literal(wanted, sa.String())
+        if kind == "email":
+            # The same lower() on both sides: SQLite's lower() folds only ASCII letters.
+            return sa.func.lower(column) == sa.func.lower(literal)
+        return column == literal
+    return column == wanted
+
+
+def _same(kind: str, stored, wanted) -> bool:
+    if isinstance(wanted, str):
+        if not isinstance(stored, str):
+            return False
+        return stored.lower() == wanted.lower() if kind == "email" else stored == wanted
+    return stored == wanted
+
+
+def _outside_character_set(connection: DBConnection, exc: sa.exc.OperationalError) -> bool:
+    """MySQL/MariaDB refuse to compare a column of a narrower character set (utf8mb3, latin1)
+    with a value holding characters it cannot store (an emoji): no row can hold that value, so
+    it matches nothing. A refused statement leaves the transaction usable there."""
+    code = (getattr(exc.orig, "args", None) or (None,))[0]
+    return connection.dialect.name in ("mysql", "mariadb") and code in (1267, 1270, 1271)
 
 
 def _chunks(values: list) -> list[list]:
