@@ -115,6 +115,9 @@ BASELINES = {
     },
     "staff.edit_letter": {"body": "Hei {name},\n\nKiitos.\n"},
     "staff.suppression": {"addresses": "maija@example.fi\n=1+2@example.fi\n"},
+    # A system's owner answering a task; staff sending one.
+    "tasks.answer": {"answer": "done", "done_on": TODAY, "reason": "Ei onnistu."},
+    "staff.send_task": {"message": "Asiakas on myös tunnuksella maija."},
 }
 FILE_FIELDS = ("evidence", "files", "upload")
 QUERY_NAMES = ("page", "q", "assignee", "status", "kind", "due", "letter", "next", "why", "sent")
@@ -235,6 +238,16 @@ def world(app, make_user, make_request):
             make_token(Purpose.RESET_PASSWORD, uid=user.id, nonce=user.session_nonce),
             make_token(Purpose.INVITATION, uid=user.id, nonce=user.session_nonce),
         ]
+        # A task sent to a system's owner, whose link the owner's page takes.
+        from portal.models import SubjectRequest
+        from portal.register import tasks as system_tasks
+
+        with app.test_request_context():
+            task = system_tasks.send_task(
+                db.session.get(SubjectRequest, ids["request_id"][1]), "monitoring", user, None
+            )
+            db.session.commit()
+            tokens.append(make_token(Purpose.SYSTEM_TASK, task=task.id, key=task.link_jti))
     return {"ids": ids, "tokens": tokens, "requester": requester}
 
 
@@ -250,6 +263,9 @@ def path_values(world: dict) -> dict:
         "kind": st.one_of(st.sampled_from([k.value for k in RequestKind]), st.text(min_size=1)),
         "key": st.one_of(st.sampled_from(sorted(BY_KEY)), st.text(min_size=1)),
         "language": st.sampled_from(["fi", "en", "sv", "\x00", "f" * 100]),
+        "system_key": st.one_of(
+            st.sampled_from(["monitoring", "newsletter", "panel"]), st.text(min_size=1)
+        ),
         "action": st.sampled_from(
             [
                 "reply",
@@ -273,7 +289,7 @@ PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 # Each role is mostly sent to its own pages, where its forms get past the sign-in checks.
 OWN_PAGES = {
-    "anonymous": ("auth.", "main."),
+    "anonymous": ("auth.", "main.", "tasks."),
     "requester": ("requests.", "auth."),
     "staff": ("staff.",),
 }
