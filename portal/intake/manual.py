@@ -35,11 +35,14 @@ CHANNEL_NAMES = {
 }
 
 
-def _requester_for(name: str, email: str | None) -> User:
+def _requester_for(name: str, email: str | None, language: str) -> User:
     """The person's account: the one with this address if there is one, else a new one.
 
     A person who wrote without giving an address gets an account without one (and without a
     password): it holds the name the request is filed under, and nobody can sign in with it.
+    A new account takes the language the person wrote in, so that the acknowledgement, the
+    letters and the copy of the data are in it (a Swedish letter is answered in Swedish); an
+    existing account keeps the language its owner chose.
     """
     if email:
         existing = find_user_by_email(email)
@@ -49,7 +52,7 @@ def _requester_for(name: str, email: str | None) -> User:
         role=Role.REQUESTER,
         email=email,
         name=name,
-        locale="fi",
+        locale=language,
         password_hash=None,
         email_confirmed_at=None,
     )
@@ -72,6 +75,7 @@ def register_request(
     customer_number: str | None = None,
     username: str | None = None,
     business_id: str | None = None,
+    language: str = "fi",
     today: date | None = None,
 ) -> SubjectRequest:
     """Register a request that came by letter, by email or in person, as of its day of receipt.
@@ -100,7 +104,11 @@ def register_request(
         # Notice §9 and GDPR Art. 21(1): the objection rests on the person's particular situation.
         raise RequestError(_l("Describe the particular situation on which the objection is based."))
 
-    requester = _requester_for(name, normalize_email(email) if email and email.strip() else None)
+    if language not in current_app.config["LANGUAGES"]:
+        raise RequestError(_l("Choose the person's language."))
+    requester = _requester_for(
+        name, normalize_email(email) if email and email.strip() else None, language
+    )
     request = store_new_request(
         requester,
         kind,

@@ -290,6 +290,7 @@ def test_the_notice_in_swedish_is_a_marked_translation_linking_to_the_original(a
     # The mark comes before the notice's first section.
     assert page.index('id="translation-mark"') < page.index('id="controller"')
     assert "Den registrerades rättigheter" in text
+    assert "Texten ovan är en översättning av den dataskyddsbeskrivning som WProd Oy har" in text
     assert "Vi lämnar aldrig ut personuppgifter utanför EU/EES." in text
     # Not one sentence of the Finnish text on the Swedish page.
     finnish = [s for s in _notice_sentences(notice, "fi") if " ".join(s.split()) in text]
@@ -303,6 +304,10 @@ def test_the_notice_in_swedish_is_a_marked_translation_linking_to_the_original(a
     # The notice itself; the controller's additions after it stay in the reader's language.
     shown = visible_text(original[: original.index("</article>")])
     assert "Detta är dataskyddsbeskrivningens originaltext, på finska." in shown
+    assert (
+        "Texten ovan är dataskyddsbeskrivningen så som WProd Oy har skrivit den."
+        in visible_text(original)
+    )
     assert '<a href="/privacy-notice">Läs översättningen</a>' in original
     assert "Emme koskaan luovuta henkilötietoja EU/ETA alueen ulkopuolelle." in shown
     assert '<h2 lang="fi">9. Rekisteröidyn oikeudet</h2>' in original

@@ -183,3 +183,42 @@ def test_a_swedish_requesters_copy_of_the_data_is_in_swedish(app, make_user, mak
     for recipient in notice.recipients:
         assert recipient.name["sv"] in text
     assert_only_swedish(app, text)
+
+
+def test_a_letter_in_swedish_is_registered_and_answered_in_swedish(
+    staff_client, make_user, db, mailbox, deliver
+):
+    """A request that came by post in Swedish: staff say so when registering it, and the
+    acknowledgement and the letters go in Swedish; an existing account keeps its own choice."""
+    from tests.integration.test_intake import only_request, register
+
+    response = register(
+        staff_client, channel="letter", email="stina@example.fi", name="Stina", language="sv"
+    )
+    assert response.status_code == 302
+    subject_request = only_request(db)
+    assert subject_request.requester.locale == "sv"
+    deliver()
+    [acknowledgement] = mailbox.to("stina@example.fi")
+    assert (
+        acknowledgement["Subject"] == f"Vi har tagit emot din begäran {subject_request.reference}"
+    )
+    assert_only_swedish(staff_client.application, text_of(acknowledgement))
+    page = staff_client.get(
+        f"/staff/requests/{subject_request.id}?letter=resolve.completed.erasure"
+    ).get_data(as_text=True)
+    assert "Vi har raderat alla dina personuppgifter utom" in html.unescape(page)
+
+    maija = make_user(email="maija@example.fi", name="Maija Meikäläinen", locale="fi")
+    assert register(staff_client, email="maija@example.fi", language="sv").status_code == 302
+    assert db.session.get(type(maija), maija.id).locale == "fi"
+
+
+@pytest.mark.parametrize("language", ["de", "\x00", "sv" * 50])
+def test_a_language_the_portal_does_not_speak_is_refused_at_intake(staff_client, db, language):
+    from portal.models import SubjectRequest
+    from tests.integration.test_intake import register
+
+    response = register(staff_client, email="stina@example.fi", language=language)
+    assert response.status_code == 400
+    assert db.session.query(SubjectRequest).count() == 0

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from portal.extensions import db
+from portal.i18n import language_choices
 from portal.intake import manual as intake
 from portal.models import Channel, RequestKind
 from portal.subject_requests.clock import controller_today
@@ -59,6 +60,14 @@ class IntakeForm(PortalForm):
             for channel in intake.MANUAL_CHANNELS
         ],
         validators=[InputRequired(message=_l("Choose how the request arrived."))],
+    )
+    # The language of the acknowledgement, the letters and the copy of the data: Finnish,
+    # Swedish (Finland's two national languages) or English, as the person wrote.
+    language = SelectField(
+        _l("The person's language"),
+        choices=language_choices,
+        default="fi",
+        validators=[DataRequired(message=_l("Choose the person's language."))],
     )
     name = StringField(
         _l("The person's name"),
@@ -167,6 +176,7 @@ def register_request():
                 customer_number=form.customer_number.data,
                 username=form.username.data,
                 business_id=form.business_id.data,
+                language=form.language.data,
             )
         except RequestError as exc:
             db.session.rollback()
