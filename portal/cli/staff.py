@@ -17,7 +17,7 @@ def group() -> None:
 @click.argument("email")
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="Give the admin role (staff work and email admin).")
-@click.option("--locale", type=click.Choice(["fi", "en"]), default="fi", show_default=True)
+@click.option("--locale", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
 @with_appcontext
 def create_staff_command(email: str, name: str, admin: bool, locale: str) -> None:
     """Create a staff user and email an invitation link to set the password. The contact

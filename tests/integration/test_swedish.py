@@ -340,3 +340,17 @@ def test_an_unknown_text_choice_shows_the_readers_language(client):
     page = client.get("/privacy-notice?text=%00de", headers=SWEDISH).get_data(as_text=True)
     assert "Detta är en översättning." in visible_text(page)
     assert "Vi lämnar aldrig ut personuppgifter utanför EU/EES." in visible_text(page)
+
+
+def test_a_swedish_speaking_staff_member_is_invited_in_swedish(app, runner, db, mailbox, deliver):
+    result = runner.invoke(
+        args=["staff", "create", "stina@wprod.fi", "Stina Lindholm", "--locale", "sv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User.locale).where(User.email == "stina@wprod.fi")) == "sv"
+    deliver()
+    [invitation] = mailbox.to("stina@wprod.fi")
+    assert invitation["Subject"] == "Du har bjudits in till tjänsten för dataskyddsärenden"
+    assert '<html lang="sv">' in html_of(invitation)
+    refused = runner.invoke(args=["staff", "create", "x@wprod.fi", "X", "--locale", "de"])
+    assert refused.exit_code != 0
