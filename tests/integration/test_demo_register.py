@@ -229,6 +229,10 @@ def test_made_up_data_looks_real_and_reaches_no_one(tmp_path):
     assert all(re.fullmatch(r"\d{5}", c["postal_code"]) for c in customers)
     usernames = [r[2] for r in rows["panel_users"]]
     assert len(set(usernames)) == len(usernames)
+    # Nothing starts, is ordered or is invoiced after today.
+    assert max(r[4] for r in rows["services"]) <= TODAY
+    assert max(r[2] for r in rows["orders"]) <= TODAY
+    assert max(r[3] for r in rows["invoices"]) <= TODAY
     oldest = min(r[3] for r in rows["invoices"])
     assert oldest >= TODAY - timedelta(days=8 * 366) and oldest < TODAY.replace(year=2020)
 

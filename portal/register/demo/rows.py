@@ -170,7 +170,7 @@ class Generator:
         for n in range(rng.choice((1, 1, 1, 2, 2, 3))):
             plan = rng.choice(list(PLANS))
             started = created_on + timedelta(days=n * rng.randint(0, 200))
-            if ended_on is not None and started > ended_on:
+            if started > (ended_on or self.today):
                 break
             name = people.unique(
                 f"{site}.example", self.domains, lambda k, s=site: f"{s}{k}.example"
