@@ -571,7 +571,8 @@ def test_an_owners_export_reaches_the_access_package_and_its_report(
     data = json.loads(archive.read("data.json"))
     check(data, json.loads(SCHEMA_FILE.read_text()))
 
-    [monitoring, newsletter] = data["systems"]
+    # The connected databases come first (not configured on this test server); then the tasks.
+    [monitoring, newsletter] = [s for s in data["systems"] if s["connection"] == "task"]
     assert (monitoring["system"], monitoring["answer"], monitoring["connection"]) == (
         "monitoring",
         "done",
@@ -663,3 +664,43 @@ def test_two_answers_racing_in_parallel_land_once(
     [task] = tasks(db)
     [event] = events(db, "system_task.answered")
     assert event.details["answer"] == task.answer.value
+
+
+def test_a_paused_request_reminds_after_a_week_but_counts_no_due_date(
+    app, staff, requester, make_request, mailbox, deliver, db, runner
+):
+    """While the clock stands still (GDPR Art. 12(6)) the due date is not known: the owner is
+    reminded of the week, not of a due date."""
+    request_id = make_request(requester, kind=RequestKind.ERASURE)
+    assert send(staff, request_id, "monitoring").status_code == 302
+    page = f"/staff/requests/{request_id}"
+    html = staff.get(page).get_data(as_text=True)
+    asked = staff.post(
+        f"{page}/ask",
+        data={
+            "csrf_token": csrf_token(html),
+            "state": re.search(r'name="state" value="([^"]+)"', html).group(1),
+            "body": "Kerro asiakasnumerosi.",
+            "purpose": "identity",
+        },
+    )
+    assert asked.status_code == 302
+    assert db.session.get(SubjectRequest, request_id).status is RequestStatus.WAITING
+    db.session.execute(update(SystemTask).values(sent_at=utcnow() - timedelta(days=8)))
+    db.session.execute(
+        update(SubjectRequest)
+        .where(SubjectRequest.id == request_id)
+        .values(due_on=utcnow().date() + timedelta(days=1))
+    )
+    db.session.commit()
+    deliver()
+    mailbox.messages.clear()
+    result = runner.invoke(args=["requests", "remind"])
+    assert result.exit_code == 0, result.output
+    [reminder] = deliver_to(deliver, mailbox, MONITORING)
+    assert "odottaa vastaustasi" in reminder["Subject"]
+    [task] = tasks(db)
+    assert task.reminded_week_at is not None and task.reminded_due_at is None
+    # The owner can still answer while the request waits.
+    link = path_of(link_in(reminder, "/task/"))
+    assert answer(owner_client(app), link, {"answer": "no_data"}).status_code == 302
