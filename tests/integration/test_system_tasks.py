@@ -25,6 +25,7 @@ from portal.models import (
     Role,
     SubjectRequest,
     SystemTask,
+    User,
     utcnow,
 )
 from tests.conftest import csrf_token, link_in, path_of, sign_in, text_of
@@ -140,13 +141,22 @@ def test_the_panel_lists_every_system_and_a_task_reaches_the_outside_owner_in_fi
 
 
 def test_a_staff_owner_gets_the_task_in_their_own_language(
-    app, staff, requester, make_request, mailbox, deliver
+    app, staff, requester, make_request, mailbox, deliver, db
 ):
     request_id = make_request(requester, kind=RequestKind.ACCESS)
     assert send(staff, request_id, "newsletter").status_code == 302
     [message] = deliver_to(deliver, mailbox, "ville@wprod.fi", "A task for")
     assert "A task for Newsletter tool" in message["Subject"]
     assert "Export the data your system holds about this person" in text_of(message)
+
+    # The same owner, now reading Swedish, gets the next task in Swedish.
+    db.session.execute(update(User).where(User.email == "ville@wprod.fi").values(locale="sv"))
+    db.session.commit()
+    erasure_id = make_request(requester, kind=RequestKind.ERASURE)
+    assert send(staff, erasure_id, "newsletter").status_code == 302
+    [message] = deliver_to(deliver, mailbox, "ville@wprod.fi", "En uppgift")
+    assert "En uppgift (Nyhetsbrevsverktyget)" in message["Subject"]
+    assert "Radera personens uppgifter ur ditt system" in text_of(message)
 
 
 # The owner's answer ----------------------------------------------------------------------------
