@@ -714,3 +714,52 @@ def test_a_paused_request_reminds_after_a_week_but_counts_no_due_date(
     # The owner can still answer while the request waits.
     link = path_of(link_in(reminder, "/task/"))
     assert answer(owner_client(app), link, {"answer": "no_data"}).status_code == 302
+
+
+def test_two_staff_sending_at_the_same_moment_send_one_task(
+    app, staff, requester, make_request, mailbox, deliver, db
+):
+    """Two colleagues (or two tabs) send the same task at once: the request's lock and the panel's
+    fingerprint let one through; the other is told nothing was sent."""
+    import threading
+
+    request_id = make_request(requester, kind=RequestKind.ERASURE)
+    page_url = f"/staff/requests/{request_id}"
+    htmls = [staff.get(page_url).get_data(as_text=True) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def post(html):
+        data = {
+            "csrf_token": csrf_token(html),
+            "state": re.search(r'name="state" value="([^"]+)"', html).group(1),
+            "tasks_state": re.search(r'name="tasks_state" value="([^"]+)"', html).group(1),
+            "message": "Samaan aikaan.",
+        }
+        # One signed-in browser, two requests in flight: each thread its own client and cookies.
+        client = app.test_client()
+        client._cookies = staff._cookies
+        barrier.wait()
+        statuses.append(client.post(f"{page_url}/systems/monitoring/task", data=data).status_code)
+
+    threads = [threading.Thread(target=post, args=(html,)) for html in htmls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 409]
+    assert len(tasks(db)) == 1
+    assert len(deliver_to(deliver, mailbox, MONITORING)) == 1
+
+
+def test_an_uploaded_files_name_is_only_its_name(
+    app, staff, requester, make_request, mailbox, deliver, db
+):
+    request_id = make_request(requester, kind=RequestKind.ACCESS)
+    assert send(staff, request_id, "monitoring").status_code == 302
+    link = task_link(deliver, mailbox, MONITORING)
+    files = [(io.BytesIO(EXPORT), "..\\..\\etc/../pass\x1bwd\u202e.csv")]
+    assert answer(owner_client(app), link, {"answer": "done", "files": files}).status_code == 302
+    [attachment] = db.session.scalars(select(Attachment)).all()
+    assert attachment.filename == "passwd.csv"
+    assert attachment.content_type.startswith("text/csv")

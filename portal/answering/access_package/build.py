@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from portal import audit, files
 from portal.answering import letters
+from portal.answering.access_package import registers
 from portal.answering.access_package.contents import (
     SCHEMA_FILE,
     collect,
@@ -111,6 +112,7 @@ def build(request: SubjectRequest, staff: User) -> AccessPackage:
         language=language,
         files=[{"id": a.id, "filename": a.filename, "sha256": a.sha256} for a in staff_files],
         replaced=[p.id for p in replaced],
+        registers=registers.summary(data["systems"]),
         **redaction,
     )
     return package

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from portal.answering.access_package.registers import register_entries
 from portal.answering.access_package.systems import systems_section
 from portal.extensions import db
 from portal.models import (
@@ -227,7 +228,9 @@ def collect(
             }
             for a in staff_files
         ],
-        "systems": systems_section(request, language, in_package),
+        # The connected databases first, read now; then what the owners of the others answered.
+        "systems": register_entries(request, language)
+        + systems_section(request, language, in_package),
         "information": information(language),
     }
 
