@@ -213,3 +213,40 @@ def test_a_hand_written_part_to_write_is_refused_too(
     if action == "extend":
         assert '"{reference}"' in page
     assert db.session.get(SubjectRequest, request_id).status is RequestStatus.OPEN
+
+
+SV_MONTHS = ("jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.")
+SV_MONTHS += ("nov.", "dec.")
+EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_extension_states_only_the_new_due_date(
+    language, staff_client, open_request, make_user, db, mailbox, deliver
+):
+    """GDPR Art. 12(3): the person is told the new date. The letter is filled in before staff
+    choose the period, so it names no date of its own, and the old one appears nowhere."""
+    person = _requester(make_user, language, 0)
+    request_id = open_request(person, RequestKind.ACCESS)
+    old = db.session.get(SubjectRequest, request_id).due_on
+    deliver()
+    before = len(mailbox.to(person.email))
+    text = _prefilled(staff_client, request_id, "extend.complexity", "extend")
+    text = STAFF_PART.sub(WRITTEN[language], text)
+    sent = ticket(staff_client, request_id, "extend", {"months": "2", "reason": text})
+    assert sent.status_code == 302
+    stored = db.session.get(SubjectRequest, request_id)
+    db.session.refresh(stored)
+    new = stored.due_on
+    assert new > old
+    deliver()
+    [email] = mailbox.to(person.email)[before:]
+    body = text_of(email)
+    # The frame's date, in the locale's format (written out, not formatted by the same code).
+    formats = {
+        "fi": f"{new.day}.{new.month}.{new.year}",
+        "sv": f"{new.day} {SV_MONTHS[new.month - 1]} {new.year}",
+        "en": f"{EN_MONTHS[new.month - 1]} {new.day}, {new.year}",
+    }
+    assert formats[language] in body
+    assert f"{old.day}.{old.month}.{old.year}" not in body

@@ -222,3 +222,47 @@ def test_a_language_the_portal_does_not_speak_is_refused_at_intake(staff_client,
     response = register(staff_client, email="stina@example.fi", language=language)
     assert response.status_code == 400
     assert db.session.query(SubjectRequest).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "action", "field", "form", "opening"),
+    [
+        ("reply.general", "reply", "reply-body", {}, "Tack för din begäran"),
+        # The frame adds that the clock stands still until the person answers (Art. 12(6)).
+        ("ask.identity", "ask", "ask-body", {"purpose": "identity"}, "Vi har tagit emot din"),
+        # The frame gives the new due date in the Swedish locale's format (Art. 12(3)).
+        ("extend.complexity", "extend", "extend-reason", {"months": "2"}, "Vi behandlar din"),
+    ],
+)
+def test_a_swedish_requester_gets_replies_questions_and_extensions_in_swedish(
+    app,
+    staff_client,
+    make_user,
+    make_request,
+    db,
+    mailbox,
+    deliver,
+    key,
+    action,
+    field,
+    form,
+    opening,
+):
+    person = make_user(email="stina@example.fi", name="Stina Lindholm", locale="sv")
+    request_id = make_request(person, kind=RequestKind.ACCESS)
+    deliver()
+    mailbox.messages.clear()
+    page = staff_client.get(f"/staff/requests/{request_id}?letter={key}").get_data(as_text=True)
+    letter = textarea(page, field).strip()
+    assert letter.startswith(opening), letter
+    letter = re.sub(r"\[SKRIV HÄR:[^\]]*\]", WRITTEN, letter)
+    text_field = "reason" if action == "extend" else "body"
+    response = ticket(staff_client, request_id, action, {**form, text_field: letter})
+    assert response.status_code == 302, html.unescape(response.get_data(as_text=True))[-2000:]
+
+    deliver()
+    [message] = mailbox.to("stina@example.fi")
+    email = text_of(message)
+    assert "Hej Stina Lindholm," in email and opening in email and WRITTEN in email
+    assert_only_swedish(app, email)
+    assert_only_swedish(app, message["Subject"])

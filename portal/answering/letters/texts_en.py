@@ -85,8 +85,8 @@ LETTERS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Extending the time limit",
         (
             "We are handling your request {reference} ({kind}), which we received on "
-            "{received_on}. We cannot answer it within one month, so we are extending "
-            "the time limit. We will answer by {due_on} at the latest.",
+            "{received_on}. We cannot answer it within the current time limit, so we are "
+            "extending it.",
             "We need more time because [WRITE HERE: the reason, for example the scope of "
             "the request, data spread over several systems or a large number of requests "
             "at the same time].",

@@ -92,9 +92,10 @@ LETTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "extend.complexity": (
         "Vastausajan jatkaminen",
         (
+            # No due date here: the new one is not known until staff choose the period, and
+            # the email states it above the letter (GDPR Art. 12(3)).
             "Käsittelemme pyyntöäsi {reference} ({kind}), jonka saimme {received_on}. "
-            "Emme pysty vastaamaan siihen kuukauden kuluessa, joten jatkamme vastausaikaa. "
-            "Vastaamme viimeistään {due_on}.",
+            "Emme pysty vastaamaan siihen nykyisessä määräajassa, joten jatkamme vastausaikaa.",
             "Tarvitsemme lisäaikaa, koska [KIRJOITA TÄHÄN: syy, esimerkiksi pyynnön "
             "laajuus, tietojen hajautuminen useaan järjestelmään tai samanaikaisten "
             "pyyntöjen suuri määrä].",

@@ -102,8 +102,7 @@ LETTERS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Förlängning av svarstiden",
         (
             "Vi behandlar din begäran {reference} ({kind}), som vi tog emot {received_on}. "
-            "Vi kan inte svara på den inom en månad, så vi förlänger svarstiden. Vi svarar "
-            "senast {due_on}.",
+            "Vi kan inte svara på den inom den nuvarande tidsfristen, så vi förlänger den.",
             "Vi behöver mer tid eftersom [SKRIV HÄR: skälet, till exempel begärans omfattning, "
             "att uppgifterna finns i flera system eller ett stort antal samtidiga begäranden].",
             "Enligt dataskyddsförordningen får svarstiden förlängas med högst två månader, om "
