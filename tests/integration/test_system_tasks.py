@@ -717,37 +717,30 @@ def test_a_paused_request_reminds_after_a_week_but_counts_no_due_date(
 
 
 def test_two_staff_sending_at_the_same_moment_send_one_task(
-    app, staff, requester, make_request, mailbox, deliver, db
+    app, staff, requester, make_request, make_user, mailbox, deliver, db
 ):
-    """Two colleagues (or two tabs) send the same task at once: the request's lock and the panel's
-    fingerprint let one through; the other is told nothing was sent."""
-    import threading
+    """Two colleagues send the same task at once: the request's lock and the panel's fingerprint
+    let one through; the other is told nothing was sent."""
+    from tests.integration.test_concurrent_staff import at_once
 
+    make_user(
+        email="kollega@wprod.fi", name="Kaisa Kollega", role=Role.STAFF, password="kaisa kaisa"
+    )
+    colleague = app.test_client()
+    assert sign_in(colleague, "kollega@wprod.fi", "kaisa kaisa").status_code == 302
     request_id = make_request(requester, kind=RequestKind.ERASURE)
     page_url = f"/staff/requests/{request_id}"
-    htmls = [staff.get(page_url).get_data(as_text=True) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    statuses = []
-
-    def post(html):
+    posts = []
+    for client in (staff, colleague):
+        html = client.get(page_url).get_data(as_text=True)
         data = {
             "csrf_token": csrf_token(html),
             "state": re.search(r'name="state" value="([^"]+)"', html).group(1),
             "tasks_state": re.search(r'name="tasks_state" value="([^"]+)"', html).group(1),
             "message": "Samaan aikaan.",
         }
-        # One signed-in browser, two requests in flight: each thread its own client and cookies.
-        client = app.test_client()
-        client._cookies = staff._cookies
-        barrier.wait()
-        statuses.append(client.post(f"{page_url}/systems/monitoring/task", data=data).status_code)
-
-    threads = [threading.Thread(target=post, args=(html,)) for html in htmls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [302, 409]
+        posts.append((client, f"{page_url}/systems/monitoring/task", data))
+    assert sorted(at_once(posts)) == [302, 409]
     assert len(tasks(db)) == 1
     assert len(deliver_to(deliver, mailbox, MONITORING)) == 1
 
