@@ -66,6 +66,26 @@ def lift_restrictions_command() -> None:
     click.echo(f"restrictions lifted {len(finished)}")
 
 
+@group.command("end-holds")
+@with_appcontext
+def end_holds_command() -> None:
+    """Delete the rows kept after an erasure whose retention has ended, in each connected system,
+    and record it on the erasure's ticket (GDPR Art. 5(1)(e); run daily)."""
+    from portal.register.erasure.holds import end_holds
+    from portal.register.erasure.ticket import years_kept
+    from portal.subject_requests.clock import controller_today
+
+    ended = end_holds(controller_today(), years_kept())
+    db.session.commit()
+    for end in ended:
+        hold = end.hold
+        where = f"{hold.system_key}.{hold.table_name} {hold.row_key}"
+        click.echo(f"{where}: {end.how}" + (f" ({end.problem})" if end.problem else ""))
+    done = sum(1 for end in ended if end.how in ("deleted", "gone"))
+    longer = sum(1 for end in ended if end.how == "extended")
+    click.echo(f"holds ended {done}, kept longer {longer}, failed {len(ended) - done - longer}")
+
+
 @group.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
 @with_appcontext

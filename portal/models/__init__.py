@@ -20,6 +20,7 @@ from portal.models.request import (
     SubjectRequest,
 )
 from portal.models.restriction import LiftEnd, RestrictionLift
+from portal.models.retention_hold import HoldEnd, RetentionHold
 from portal.models.sign_in import RecoveryCode, SignInSession
 from portal.models.suppression import SuppressionEntry
 from portal.models.system_task import SystemTask, TaskAnswer, TaskAsk
@@ -35,6 +36,7 @@ __all__ = [
     "ExcessiveDecision",
     "ExcessiveGround",
     "ExcessiveMeasure",
+    "HoldEnd",
     "LetterOverride",
     "LiftEnd",
     "OutboxMessage",
@@ -47,6 +49,7 @@ __all__ = [
     "RequestPause",
     "RequestStatus",
     "RestrictionLift",
+    "RetentionHold",
     "Role",
     "SignInSession",
     "SubjectRequest",

@@ -277,3 +277,43 @@ def test_the_identity_panel_of_a_possible_impostor_and_the_owners_question(
         token = make_token(Purpose.IDENTITY_CHECK, rid=request_id, system="panel", key="1")
     problems += check_page(browser, live_server, f"/identity/{token}", name="identity-question")
     assert problems == []
+
+
+def test_the_erasure_panel_with_a_system_done_and_one_down(
+    app, browser, live_server, make_user, make_request_e2e, tmp_path
+):
+    """The ticket's Erasure panel (issue 11, item 5): the hosting panel carried out and checked,
+    the billing program down with its plan waiting for a retry, the kept rows with their days."""
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.models import User
+    from portal.register.demo import build_register
+    from portal.register.erasure import ticket as erasure
+    from portal.web.staff.erasure import identity_of
+
+    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    build_register(panel, billing, today=date.today(), customers=10)
+    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
+    aino = make_user(email="aino.virtanen@example.com", name="Aino Virtanen", password=PASSWORD)
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    request_id = make_request_e2e(aino, RequestKind.ERASURE, customer_number="10001")
+    with app.test_request_context():
+        subject_request = db.session.get(SubjectRequest, request_id)
+        staff = db.session.scalar(sa.select(User).where(User.email == "ville@wprod.fi"))
+        erasure.make_plans(subject_request, staff, identity_of(subject_request), date.today())
+        app.config["WPROD_BILLING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'missing.sqlite'}"
+        erasure.carry_out(subject_request, staff, identity_of(subject_request), date.today())
+        app.config["WPROD_BILLING_DATABASE_URL"] = billing
+        db.session.commit()
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems = check_page(
+        browser,
+        live_server,
+        f"/staff/requests/{request_id}#erasure",
+        storage_state=state,
+        name="erasure-ticket",
+    )
+    assert problems == []

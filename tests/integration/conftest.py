@@ -24,9 +24,11 @@ def contact(make_user):
 def make_request(app, make_user):
     """A confirmed (or not) request made through the services, as the web layer makes it."""
     from portal.answering import identity
+    from portal.answering.rights.completion import SYSTEM_KINDS
     from portal.extensions import db
     from portal.intake import submission
     from portal.models import User
+    from portal.register.erasure.ticket import waive
     from portal.subject_requests.clock import compute_due_on, controller_today
     from portal.tokens import Purpose, make_token
 
@@ -39,9 +41,13 @@ def make_request(app, make_user):
         confirmed=True,
         received_days_ago=0,
         identity_decided=True,
+        systems_settled=True,
     ):
         """``identity_decided``: staff have already recorded how they confirmed who is asking
-        (GDPR Art. 12(6)), which a release or an erasure waits for."""
+        (GDPR Art. 12(6)), which a release or an erasure waits for. ``systems_settled``: every
+        system of the notice has a written reason why it needs nothing, which completing an
+        erasure, rectification, restriction or marketing objection waits for (the systems'
+        own tests carry the right out in them instead)."""
         n = next(counter)
         requester = requester or make_user(email=f"henkilo{n}@example.fi", name=f"Henkilö {n}")
         with app.test_request_context():
@@ -61,6 +67,9 @@ def make_request(app, make_user):
                     identity.decide(
                         subject_request, None, "other", "Soitin asiakkaalle rekisterin numeroon."
                     )
+                if systems_settled and kind in SYSTEM_KINDS:
+                    for system in app.extensions["notice"].systems:
+                        waive(subject_request, None, system.key, "Ei tietoja tästä henkilöstä.")
                 db.session.commit()
             return subject_request.id
 

@@ -25,12 +25,24 @@ from portal.answering.retention import RetentionError, kept_until, retention_per
 from portal.answering.rights.marketing import MARKETING_KINDS
 from portal.answering.rights.restriction import cancel_pending
 from portal.extensions import db
+from portal.i18n import current_language
 from portal.models import Outcome, RecipientNotice, RequestKind, SubjectRequest, User, utcnow
 from portal.models.user import new_session_nonce
+from portal.register.erasure import ticket as erasure_in_systems
 from portal.subject_requests import actions
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError
 
+# The rights carried out in the controller's systems, each system done, holding nothing about the
+# person, or waived with a reason before the request is completed (issue 11, item 5).
+SYSTEM_KINDS = frozenset(
+    {
+        RequestKind.ERASURE,
+        RequestKind.RECTIFICATION,
+        RequestKind.RESTRICTION,
+        RequestKind.MARKETING_OBJECTION,
+    }
+)
 # GDPR Art. 19: the rights whose completion is passed on to the recipients.
 ART_19_KINDS = frozenset({RequestKind.RECTIFICATION, RequestKind.ERASURE, RequestKind.RESTRICTION})
 
@@ -66,6 +78,21 @@ def _check(request: SubjectRequest, outcome: Outcome, reasons: str, completion: 
         # GDPR Art. 12(6): another person's data are neither erased nor changed on a stranger's
         # word.
         require_decision(request)
+    if request.kind in SYSTEM_KINDS:
+        # Issue 11, item 5: the right is carried out in every system the notice lists, or the
+        # record says why a system needed nothing (GDPR Art. 5(2)).
+        waiting = erasure_in_systems.unsettled(request)
+        if waiting:
+            raise RequestError(
+                _l(
+                    "Not every system is done: %(systems)s. Each must be done, hold no data about "
+                    "the person, or have a written reason why nothing is needed (see the "
+                    "systems on this page). Nothing was changed.",
+                    systems=", ".join(
+                        str(s.system.name.in_language(current_language())) for s in waiting
+                    ),
+                )
+            )
     if request.kind is RequestKind.ERASURE and request.requester.is_staff:
         raise RequestError(
             _l(
@@ -133,6 +160,8 @@ def erasure_summary(request: SubjectRequest, letter: str = "") -> dict:
         "kept": kept,
         "listed_in_letter": bool(kept) and kept_records(letter_language(request)) in letter,
         "requests_kept_until": _requests_kept_until(),
+        # What the erasure in the connected systems kept, and until when (issue 11, item 5).
+        "systems": erasure_in_systems.letter_facts(request),
     }
 
 

@@ -1,0 +1,520 @@
+"""Erasure carried out in the connected systems, and proven (issue 11, item 5; GDPR Art. 17).
+
+Aino Virtanen (customer 10001 of the demo register) asks for erasure through the pages; staff
+make the plan on the ticket, approve it, and the portal changes the hosting panel and the billing
+program, each in its own transaction, then looks again. Her invoices within the Accounting Act's
+six years stay, with their days, on the hold list; the one past them goes; her letter says so.
+The register lives on the same kind of database as the portal's own (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), a fresh one per test, since each test changes it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from config import database_url
+from portal.models import AuditEvent, RequestStatus, RetentionHold, Role, SubjectRequest
+from portal.register.demo import build_register
+from tests.conftest import csrf_token, free_port, link_in, path_of, sign_in, submit, text_of
+from tests.integration.conftest import all_recipients_told
+
+AINO = "aino.virtanen@example.com"
+PASSWORD = "kirsikkapuu kukkii keväällä"
+STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
+TODAY = date.today()
+YEAR = TODAY.year
+
+
+@pytest.fixture
+def register(db_backend, tmp_path):
+    """A fresh demo register (30 customers) on the portal's own kind of database."""
+    if db_backend.startswith("sqlite"):
+        urls = (
+            f"sqlite:///{tmp_path / 'panel.sqlite'}",
+            f"sqlite:///{tmp_path / 'billing.sqlite'}",
+        )
+        drop = None
+    else:
+        base = database_url(os.environ["TEST_DATABASE_URL"])
+        engine = sa.create_engine(base)
+        schemas = [f"erase_{name}_{secrets.token_hex(4)}" for name in ("panel", "billing")]
+        with engine.begin() as connection:
+            for schema in schemas:
+                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in base else "?"
+        urls = tuple(f"{base}{separator}options=-csearch_path%3D{s}" for s in schemas)
+
+        def drop():
+            with engine.begin() as connection:
+                for schema in schemas:
+                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+
+    build_register(*urls, today=TODAY, customers=30)
+    yield urls
+    if drop:
+        drop()
+
+
+@pytest.fixture
+def app_settings(app_settings, register):
+    panel, billing = register
+    return {
+        **app_settings,
+        "WPROD_PANEL_DATABASE_URL": panel,
+        "WPROD_BILLING_DATABASE_URL": billing,
+        "REGISTER_TIMEOUT": 3,
+    }
+
+
+@pytest.fixture
+def staff(app, make_user):
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    client = app.test_client()
+    assert sign_in(client, "ville@wprod.fi", STAFF_PASSWORD).status_code == 302
+    return client
+
+
+def ask_erasure(app, make_user, mailbox, deliver, email=AINO, **identifiers) -> int:
+    """An account asks for erasure through the pages and confirms through the emailed link."""
+    make_user(email=email, name="Aino Virtanen", password=PASSWORD)
+    client = app.test_client()
+    assert sign_in(client, email, PASSWORD).status_code == 302
+    page = client.get("/requests/new/erasure").get_data(as_text=True)
+    key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        "/requests/new/erasure",
+        data={
+            "csrf_token": csrf_token(page),
+            "submission_key": key,
+            "description": "Poistakaa tietoni.",
+            **identifiers,
+        },
+    )
+    assert response.status_code == 302
+    deliver()
+    link = path_of(link_in(mailbox.to(email)[-1], "/requests/confirm/"))
+    assert submit(client, link).status_code == 302
+    deliver()
+    return int(response.headers["Location"].split("?")[0].rstrip("/").split("/")[-1])
+
+
+def page_of(staff, request_id) -> str:
+    return staff.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+
+
+def panel_of(staff, request_id) -> str:
+    page = page_of(staff, request_id)
+    return page[page.index('id="erasure"') :].split("</section>")[0]
+
+
+def hidden(page: str, name: str) -> str:
+    return page.split(f'name="{name}" value="')[1].split('"')[0]
+
+
+def erasure_action(staff, request_id, action, **data):
+    page = page_of(staff, request_id)
+    form = {
+        "csrf_token": csrf_token(page),
+        "state": hidden(page, "state"),
+        "erasure_state": hidden(page, "erasure_state"),
+        **data,
+    }
+    return staff.post(f"/staff/requests/{request_id}/erasure/{action}", data=form)
+
+
+def events(db, request_id, action):
+    db.session.expire_all()
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.request_id == request_id, AuditEvent.action == action)
+        .order_by(AuditEvent.id)
+    ).all()
+
+
+def rows(url, table, **where):
+    engine = sa.create_engine(url)
+    try:
+        with warnings.catch_warnings():
+            # SQLite's reflection skips the index on lower(email); only the columns matter.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
+            reflected = sa.Table(table, sa.MetaData(), autoload_with=engine)
+        query = sa.select(reflected)
+        for column, value in where.items():
+            query = query.where(reflected.c[column] == value)
+        with engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def aino_ids(register):
+    panel, billing = register
+    [customer] = rows(panel, "customers", customer_number=10001)
+    [billed] = rows(billing, "billing_customers", customer_number=10001)
+    return customer["id"], billed["id"]
+
+
+def test_ainos_erasure_deletes_blanks_keeps_the_invoices_with_their_days_and_her_letter_says_so(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    panel, billing = register
+    customer_id, billed_id = aino_ids(register)
+    other_before = len(rows(panel, "services")) - len(
+        rows(panel, "services", customer_id=customer_id)
+    )
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    shown = panel_of(staff, request_id)
+    assert "invoices" in shown and "31.12.2032" in shown and "31.12.2028" in shown
+    # Nothing changed yet: a plan only looks.
+    assert len(rows(panel, "services", customer_id=customer_id)) == 2
+
+    assert erasure_action(staff, request_id, "carry-out").status_code == 302
+    # The panel: the user and services gone, the customer row blanked and masked, the recent
+    # order kept, the one past six years deleted.
+    assert rows(panel, "panel_users", customer_id=customer_id) == []
+    assert rows(panel, "services", customer_id=customer_id) == []
+    [customer] = rows(panel, "customers", id=customer_id)
+    assert customer["name"] is None and customer["phone"] is None
+    assert customer["email"].endswith("@erased.invalid")
+    assert customer["customer_number"] == 10001
+    assert [o["ordered_on"].year for o in rows(panel, "orders", customer_id=customer_id)] == [
+        YEAR - 4
+    ]
+    # Nobody else's rows were touched.
+    assert len(rows(panel, "services")) == other_before
+    # The billing program: the invoice past six years and its lines gone, the rest kept.
+    invoices = rows(billing, "invoices", billing_customer_id=billed_id)
+    assert sorted(i["issued_on"] for i in invoices) == [
+        date(YEAR - 4, 3, 15),
+        date(YEAR - 1, 3, 15),
+        TODAY - timedelta(days=20),
+    ]
+
+    done_panel, done_billing = _by_system(events(db, request_id, "erasure.carried_out"))
+    assert done_panel.details["evidence"]["clean"] and done_billing.details["evidence"]["clean"]
+    assert done_billing.details["evidence"]["deleted"]["invoices"] == 1
+    # Counts and keys on the record, never the values.
+    assert AINO not in str(done_panel.details) and "Virtanen" not in str(done_billing.details)
+    holds = db.session.scalars(select(RetentionHold).where(RetentionHold.request_id == request_id))
+    by_table = {}
+    for hold in holds:
+        by_table.setdefault((hold.system_key, hold.table_name), []).append(hold.kept_until)
+    assert sorted(by_table[("billing", "invoices")]) == [
+        date(YEAR + 2, 12, 31),
+        date(YEAR + 5, 12, 31),
+        date((TODAY - timedelta(days=20)).year + 6, 12, 31),
+    ]
+    assert by_table[("panel", "orders")] == [date(YEAR + 2, 12, 31)]
+    shown = panel_of(staff, request_id)
+    assert "Katsottiin uudelleen" in shown or "Looked again" in shown
+
+    # Every system settled: the two databases done, the task systems answered or waived.
+    for key in ("newsletter", "monitoring"):
+        assert (
+            erasure_action(
+                staff,
+                request_id,
+                f"waive/{key}",
+                reason="Ei asiakkaan tietoja tässä järjestelmässä.",
+            ).status_code
+            == 302
+        )
+    letter = page_of(staff, request_id)
+    response = submit(
+        staff,
+        f"/staff/requests/{request_id}/resolve",
+        {"state": hidden(letter, "state"), "outcome": "completed", **all_recipients_told()},
+        page=f"/staff/requests/{request_id}",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    deliver()
+    text = text_of(mailbox.to(AINO)[-1])
+    assert "31.12.2032" in text and f"31.12.{YEAR + 2}" in text
+
+
+def _by_system(found):
+    by = {e.details["system"]: e for e in found}
+    return by["panel"], by["billing"]
+
+
+def insert(url, table, values):
+    engine = sa.create_engine(url)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
+            reflected = sa.Table(table, sa.MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            next_id = connection.scalar(sa.select(sa.func.max(reflected.c.id))) + 1
+            connection.execute(sa.insert(reflected).values(id=next_id, **values))
+        return next_id
+    finally:
+        engine.dispose()
+
+
+def test_data_changed_after_the_plan_means_nothing_done_there_and_a_new_plan(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    panel, _billing = register
+    customer_id, _billed_id = aino_ids(register)
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    [first] = [
+        e for e in events(db, request_id, "erasure.planned") if e.details["system"] == "panel"
+    ]
+
+    # Another program adds a service for Aino between the preview and the approval.
+    insert(
+        panel,
+        "services",
+        {
+            "customer_id": customer_id,
+            "domain": "ainonblogi.example",
+            "plan": "Webhotelli S",
+            "started_on": TODAY,
+        },
+    )
+    response = erasure_action(staff, request_id, "carry-out")
+    assert response.status_code == 302
+    # Nothing was done in the panel: every service is still there, the customer unchanged.
+    assert len(rows(panel, "services", customer_id=customer_id)) == 3
+    [customer] = rows(panel, "customers", id=customer_id)
+    assert customer["email"] == AINO
+    [stale] = events(db, request_id, "erasure.stale")
+    assert stale.details["system"] == "panel"
+    newer = [e for e in events(db, request_id, "erasure.planned") if e.details["system"] == "panel"]
+    assert newer[-1].id > first.id
+    [services] = [t for t in newer[-1].details["plan"]["tables"] if t["table"] == "services"]
+    assert services["found"] == 3
+    # The billing program's data had not changed: it was carried out.
+    assert [e.details["system"] for e in events(db, request_id, "erasure.carried_out")] == [
+        "billing"
+    ]
+    follow = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "muuttuivat" in follow or "changed after the plan" in follow
+
+    # The new plan, approved, is carried out.
+    assert erasure_action(staff, request_id, "carry-out").status_code == 302
+    assert rows(panel, "services", customer_id=customer_id) == []
+    assert {e.details["system"] for e in events(db, request_id, "erasure.carried_out")} == {
+        "panel",
+        "billing",
+    }
+
+
+def test_a_person_whose_rows_are_all_under_retention_keeps_everything_and_is_told(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    _panel, billing = register
+    email = "tilitoimisto.asiakas@example.org"
+    # Only in the billing program, with one invoice from this year: all of it is accounting
+    # material kept six years (Kirjanpitolaki 2:10 §).
+    billed = insert(
+        billing,
+        "billing_customers",
+        {
+            "customer_number": 99001,
+            "name": "Kaisa Kallio",
+            "email": email,
+            "last_invoice_on": TODAY,
+        },
+    )
+    invoice = insert(
+        billing,
+        "invoices",
+        {
+            "billing_customer_id": billed,
+            "invoice_number": "INV-99001",
+            "issued_on": TODAY,
+            "due_on": TODAY + timedelta(days=14),
+            "total": 10,
+        },
+    )
+    request_id = ask_erasure(app, make_user, mailbox, deliver, email=email)
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    assert erasure_action(staff, request_id, "carry-out").status_code == 302
+
+    [done] = events(db, request_id, "erasure.carried_out")
+    assert sum(done.details["evidence"]["deleted"].values()) == 0
+    assert done.details["evidence"]["clean"]
+    assert rows(billing, "invoices", id=invoice) and rows(billing, "billing_customers", id=billed)
+    holds = db.session.scalars(
+        select(RetentionHold).where(RetentionHold.request_id == request_id)
+    ).all()
+    assert {(h.table_name, h.kept_until) for h in holds} == {
+        ("billing_customers", date(YEAR + 6, 12, 31)),
+        ("invoices", date(YEAR + 6, 12, 31)),
+    }
+    # The panel holds nothing about her: settled without a waiver.
+    assert "erasure-no_data" in panel_of(staff, request_id)
+
+    for key in ("newsletter", "monitoring"):
+        erasure_action(staff, request_id, f"waive/{key}", reason="Ei tietoja.")
+    page = page_of(staff, request_id)
+    response = submit(
+        staff,
+        f"/staff/requests/{request_id}/resolve",
+        {"state": hidden(page, "state"), "outcome": "completed", **all_recipients_told()},
+        page=f"/staff/requests/{request_id}",
+    )
+    assert response.status_code == 302
+    deliver()
+    text = text_of(mailbox.to(email)[-1])
+    assert f"31.12.{YEAR + 6}" in text
+    assert "ei voitu vielä poistaa mitään" in text
+
+
+def test_a_system_that_is_down_is_marked_the_others_are_done_and_a_retry_works(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    panel, billing = register
+    customer_id, billed_id = aino_ids(register)
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+
+    app.config["WPROD_BILLING_DATABASE_URL"] = (
+        f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2"
+    )
+    response = erasure_action(staff, request_id, "carry-out")
+    assert response.status_code == 302
+    [failed] = events(db, request_id, "erasure.failed")
+    assert (failed.details["system"], failed.details["state"]) == ("billing", "unreachable")
+    assert [e.details["system"] for e in events(db, request_id, "erasure.carried_out")] == ["panel"]
+    assert rows(panel, "services", customer_id=customer_id) == []
+    assert len(rows(billing, "invoices", billing_customer_id=billed_id)) == 4
+    shown = panel_of(staff, request_id)
+    assert "erasure-failed" in shown
+    # The request cannot be completed while a system is not done.
+    for key in ("newsletter", "monitoring"):
+        erasure_action(staff, request_id, f"waive/{key}", reason="Ei tietoja.")
+    page = page_of(staff, request_id)
+    refused = submit(
+        staff,
+        f"/staff/requests/{request_id}/resolve",
+        {"state": hidden(page, "state"), "outcome": "completed", **all_recipients_told()},
+        page=f"/staff/requests/{request_id}",
+    )
+    assert refused.status_code != 302
+    assert db.session.get(SubjectRequest, request_id).status is RequestStatus.OPEN
+
+    app.config["WPROD_BILLING_DATABASE_URL"] = billing
+    assert erasure_action(staff, request_id, "carry-out").status_code == 302
+    assert len(rows(billing, "invoices", billing_customer_id=billed_id)) == 3
+    assert {e.details["system"] for e in events(db, request_id, "erasure.carried_out")} == {
+        "panel",
+        "billing",
+    }
+
+
+def test_a_double_click_on_approve_carries_the_plan_out_once(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    page = page_of(staff, request_id)
+    form = {
+        "csrf_token": csrf_token(page),
+        "state": hidden(page, "state"),
+        "erasure_state": hidden(page, "erasure_state"),
+    }
+    first = staff.post(f"/staff/requests/{request_id}/erasure/carry-out", data=form)
+    second = staff.post(f"/staff/requests/{request_id}/erasure/carry-out", data=form)
+    assert (first.status_code, second.status_code) == (302, 409)
+    assert len(events(db, request_id, "erasure.carried_out")) == 2  # one per system
+    held = db.session.scalars(
+        select(RetentionHold).where(RetentionHold.request_id == request_id)
+    ).all()
+    assert len(held) == len({(h.system_key, h.table_name, h.row_key) for h in held})
+
+
+def test_the_daily_job_deletes_rows_whose_hold_ended_and_keeps_a_row_whose_date_moved(
+    app, make_user, mailbox, deliver, staff, db, register, runner
+):
+    _panel, billing = register
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+    erasure_action(staff, request_id, "plan")
+    erasure_action(staff, request_id, "carry-out")
+    holds = db.session.scalars(
+        select(RetentionHold).where(
+            RetentionHold.request_id == request_id, RetentionHold.table_name == "invoices"
+        )
+    ).all()
+    oldest = min(holds, key=lambda h: h.kept_until)
+    newest = max(holds, key=lambda h: h.kept_until)
+    # Years pass for the oldest kept invoice: its date and its hold both lie in the past.
+    engine = sa.create_engine(billing)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE invoice_lines SET issued_on = :day WHERE invoice_id = :id"),
+            {"day": date(YEAR - 8, 1, 1), "id": int(oldest.row_key)},
+        )
+        connection.execute(
+            sa.text("UPDATE invoices SET issued_on = :day WHERE id = :id"),
+            {"day": date(YEAR - 8, 1, 1), "id": int(oldest.row_key)},
+        )
+    engine.dispose()
+    lines = db.session.scalars(
+        select(RetentionHold).where(
+            RetentionHold.request_id == request_id, RetentionHold.table_name == "invoice_lines"
+        )
+    ).all()
+    line_keys = {r["id"] for r in rows(billing, "invoice_lines", invoice_id=int(oldest.row_key))}
+    yesterday = TODAY - timedelta(days=1)
+    for hold in [oldest, newest, *[h for h in lines if int(h.row_key) in line_keys]]:
+        hold.kept_until = yesterday
+    db.session.commit()
+
+    result = runner.invoke(args=["requests", "end-holds"])
+    assert result.exit_code == 0, result.output
+    assert rows(billing, "invoices", id=int(oldest.row_key)) == []
+    assert rows(billing, "invoice_lines", invoice_id=int(oldest.row_key)) == []
+    # The newest invoice's own date still says six more years: held to that day, not deleted.
+    assert rows(billing, "invoices", id=int(newest.row_key))
+    db.session.expire_all()
+    assert db.session.get(RetentionHold, newest.id).ended_at is None
+    assert db.session.get(RetentionHold, newest.id).kept_until > TODAY
+    assert db.session.get(RetentionHold, oldest.id).ended_how.value == "deleted"
+    assert "holds ended" in result.output
+    assert events(db, request_id, "retention_hold.deleted")
+    assert events(db, request_id, "retention_hold.extended")
+    # Run again: nothing more is due.
+    again = runner.invoke(args=["requests", "end-holds"])
+    assert "holds ended 0" in again.output
+
+
+def test_a_waiver_needs_a_reason_in_plain_text_and_the_requester_cannot_act(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    panel, _billing = register
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+    for reason in ("", "   ", "Ei tietoja\x00"):
+        response = erasure_action(staff, request_id, "waive/newsletter", reason=reason)
+        assert response.status_code == 400
+    assert erasure_action(staff, request_id, "waive/nosuch", reason="Syy.").status_code == 400
+    assert events(db, request_id, "erasure.waived") == []
+
+    # Aino herself, signed in, cannot reach the staff actions of her own ticket.
+    client = app.test_client()
+    sign_in(client, AINO, PASSWORD)
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    for action in ("plan", "carry-out", "waive/newsletter"):
+        response = client.post(
+            f"/staff/requests/{request_id}/erasure/{action}",
+            data={"csrf_token": csrf_token(page), "reason": "Minä itse."},
+        )
+        assert response.status_code in (403, 404)
+    assert events(db, request_id, "erasure.planned") == []
+    assert events(db, request_id, "erasure.waived") == []
+    customer_id, _ = aino_ids(register)
+    assert len(rows(panel, "services", customer_id=customer_id)) == 2
