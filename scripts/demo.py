@@ -8,6 +8,7 @@ python3 scripts/demo.py code       # the demo staff's current sign-in codes (sec
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -47,15 +48,28 @@ def main() -> int:
 """,
         flush=True,
     )
+    # A service manager or `kill` stops the demo with SIGTERM: clean up as for Ctrl-C, or the web
+    # server and the mail sender would outlive it and keep the port.
+    signal.signal(signal.SIGTERM, _interrupt)
+    server = subprocess.Popen(
+        [*flask, "run", "--host", "127.0.0.1", "--port", port], cwd=ROOT, env=env
+    )
     try:
-        return subprocess.call(
-            [*flask, "run", "--host", "127.0.0.1", "--port", port], cwd=ROOT, env=env
-        )
+        return server.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        sender.terminate()
-        sender.wait(timeout=10)
+        for child in (server, sender):
+            child.terminate()
+        for child in (server, sender):
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
