@@ -227,6 +227,25 @@ def test_a_fact_neither_in_the_notice_nor_marked_is_shown_to_admins(admin, make_
     )
 
 
+def test_the_swedish_translations_facts_are_checked_against_its_own_text(admin, make_app, tmp_path):
+    """Issue 10, item 8: what the Swedish fields say, the Swedish sections must say too; the
+    Finnish original is checked as before."""
+    page = text(admin.get(PAGE))
+    assert "The Swedish translation was checked the same way against its own text." in page
+    maintenance = (
+        'name.sv = "Leverantören av serverövervakning"',
+        'name.sv = "Leverantören av nätverksunderhåll"',
+    )
+    changed = make_app(NOTICE_FILE=notice_file(tmp_path, maintenance))
+    page = text(signed_in(changed, "aino@wprod.fi", ADMIN_PASSWORD).get(PAGE))
+    assert "The Swedish translation states facts that its own text does not." in page
+    assert (
+        "Recipient “Server monitoring provider”, name: "
+        "The notice does not use these words: nätverksunderhåll" in page
+    )
+    assert "are not in the notice's text and are not marked as additions" not in page
+
+
 def test_a_retention_setting_that_overrides_the_notice_is_pointed_out(admin, make_app):
     changed = make_app(REQUEST_RETENTION_DAYS=400)
     page = text(signed_in(changed, "aino@wprod.fi", ADMIN_PASSWORD).get(PAGE))

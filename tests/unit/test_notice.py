@@ -290,7 +290,13 @@ def test_missing_translation_of_a_source_is_named():
 
 @pytest.mark.parametrize(
     ("table", "field"),
-    [("sections", "title"), ("purposes", "name"), ("controller_additions", "statement")],
+    [
+        ("sections", "title"),
+        ("purposes", "name"),
+        ("controller_additions", "statement"),
+        # The register's systems too: a Swedish speaker's copy of the data names them.
+        ("systems", "name"),
+    ],
 )
 def test_missing_swedish_translation_is_named(table, field):
     data = wprod_data()

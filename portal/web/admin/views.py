@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from babel import Locale
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,6 +17,7 @@ from portal.i18n import current_language
 from portal.mail import retry_failed
 from portal.models import OutboxMessage, OutboxStatus, User
 from portal.notice import confirmations, consistency
+from portal.notice.model import LANGUAGES
 from portal.web.accounts.forms import ConfirmForm
 from portal.web.admin import notice_facts
 
@@ -109,9 +111,28 @@ def notice_additions():
         additions=additions,
         actors=actors,
         conflicts=conflicts,
+        translation_conflicts=_translation_conflicts(notice, language),
         retention_days=current_app.config.get("REQUEST_RETENTION_DAYS"),
         form=ConfirmForm(),
     )
+
+
+def _translation_conflicts(notice, language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each translation with a vocabulary, by name, with what its fields say that its own
+    sections do not: a Swedish reader must be told nothing the Swedish notice does not say."""
+    return [
+        (
+            Locale.parse(code).get_language_name(language),
+            [
+                notice_facts.conflict_text(notice, conflict, language)
+                for conflict in consistency.check(
+                    notice, consistency.notice_texts(notice, code), code
+                )
+            ],
+        )
+        for code in LANGUAGES
+        if code != notice.original_language and code in consistency.VOCABULARIES
+    ]
 
 
 @bp.post("/notice-additions/<key>/confirm")
