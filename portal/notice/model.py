@@ -296,6 +296,9 @@ class System:
     # Database only: the setting or environment variable holding the URL (never the URL).
     url_env: str | None = None
     schema: Schema | None = None
+    # The language the owner reads, when the portal cannot tell: a staff member's own choice is
+    # used for staff; an outside contact is written to in this language, Finnish when not given.
+    owner_language: str | None = None
 
 
 @dataclass(frozen=True)

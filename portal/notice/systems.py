@@ -26,6 +26,7 @@ from portal.notice.model import (
     COLUMN_ERASURE,
     CONNECTIONS,
     IDENTITY_KINDS,
+    LANGUAGES,
     TABLE_ERASURE,
     DataCategory,
     NoticeError,
@@ -89,6 +90,11 @@ def read_systems(
                 connection=connection,
                 url_env=url_env,
                 schema=schema,
+                owner_language=(
+                    reader.choice(table, "owner_language", field, LANGUAGES)
+                    if "owner_language" in table
+                    else None
+                ),
             )
         )
     return tuple(systems)

@@ -756,3 +756,30 @@ def test_an_uploaded_files_name_is_only_its_name(
     [attachment] = db.session.scalars(select(Attachment)).all()
     assert attachment.filename == "passwd.csv"
     assert attachment.content_type.startswith("text/csv")
+
+
+def test_an_outside_contact_gets_the_language_the_notice_gives(app_settings, tmp_path, request):
+    """A processor abroad reads English: the notice's owner_language says so for its system."""
+    from portal.notice.model import LANGUAGES
+
+    assert "en" in LANGUAGES
+    notice = Path(__file__).resolve().parents[2] / "portal" / "notice" / "wprod.toml"
+    for schema in notice.parent.glob("wprod-*.toml"):
+        (tmp_path / schema.name).write_bytes(schema.read_bytes())
+    entry = f'owner_email = "{MONITORING}"\nconnection = "task"\n'
+    source = notice.read_text(encoding="utf-8")
+    assert source.count(entry) == 1
+    (tmp_path / "notice.toml").write_text(
+        source.replace(entry, entry + 'owner_language = "en"\n'), encoding="utf-8"
+    )
+    app_settings["NOTICE_FILE"] = str(tmp_path / "notice.toml")
+    staff = request.getfixturevalue("staff")
+    requester = request.getfixturevalue("requester")
+    make_request = request.getfixturevalue("make_request")
+    mailbox, deliver = request.getfixturevalue("mailbox"), request.getfixturevalue("deliver")
+
+    request_id = make_request(requester, kind=RequestKind.ERASURE)
+    assert send(staff, request_id, "monitoring").status_code == 302
+    [message] = deliver_to(deliver, mailbox, MONITORING)
+    assert message["Subject"].startswith("A task for Server monitoring provider")
+    assert "Erase this person's data from your system" in text_of(message)

@@ -89,14 +89,14 @@ def tasks_state(request: SubjectRequest) -> str:
 
 
 def owner_locale(system) -> str:
-    """The owner's language: a staff member's own choice; an outside contact gets the notice's
-    language for them, Finnish unless the system says otherwise."""
+    """The owner's language: a staff member's own choice; an outside contact gets the system's
+    ``owner_language``, Finnish (the portal's default) when the notice does not say."""
     user = db.session.scalar(
         select(User).where(func.lower(User.email) == system.owner_email.strip().lower())
     )
     if user is not None and user.is_staff and user.locale:
         return user.locale
-    return getattr(system, "language", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return system.owner_language or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def link_for(task: SystemTask) -> str:
