@@ -317,3 +317,31 @@ def test_the_erasure_panel_with_a_system_done_and_one_down(
         name="erasure-ticket",
     )
     assert problems == []
+
+
+def test_the_page_where_staff_correct_the_data_in_a_system(
+    app, browser, live_server, make_user, make_request_e2e, tmp_path
+):
+    """A rectification's page for one connected system: the person's rows with the fields staff
+    may correct, and the rest shown (issue 11, item 5; GDPR Art. 16)."""
+    from datetime import date
+
+    from portal.register.demo import build_register
+
+    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    build_register(panel, billing, today=date.today(), customers=10)
+    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
+    aino = make_user(email="aino.virtanen@example.com", name="Aino Virtanen", password=PASSWORD)
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    request_id = make_request_e2e(aino, RequestKind.RECTIFICATION, customer_number="10001")
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems = check_page(
+        browser,
+        live_server,
+        f"/staff/requests/{request_id}/rectify/panel",
+        storage_state=state,
+        name="rectify-panel",
+    )
+    assert problems == []

@@ -5,7 +5,8 @@ make the plan on the ticket, approve it, and the portal changes the hosting pane
 program, each in its own transaction, then looks again. Her invoices within the Accounting Act's
 six years stay, with their days, on the hold list; the one past them goes; her letter says so.
 The register lives on the same kind of database as the portal's own (SQLite, or PostgreSQL when
-TEST_DATABASE_URL is set), a fresh one per test, since each test changes it.
+TEST_DATABASE_URL is set), a fresh one per test, since each test changes it. At the end, the
+same for a rectification (Art. 16): her fields corrected in the panel, before -> after on record.
 """
 
 from __future__ import annotations
@@ -84,15 +85,15 @@ def staff(app, make_user):
     return client
 
 
-def ask_erasure(app, make_user, mailbox, deliver, email=AINO, **identifiers) -> int:
-    """An account asks for erasure through the pages and confirms through the emailed link."""
+def ask_erasure(app, make_user, mailbox, deliver, email=AINO, kind="erasure", **identifiers) -> int:
+    """An account asks (for erasure) through the pages and confirms through the emailed link."""
     make_user(email=email, name="Aino Virtanen", password=PASSWORD)
     client = app.test_client()
     assert sign_in(client, email, PASSWORD).status_code == 302
-    page = client.get("/requests/new/erasure").get_data(as_text=True)
+    page = client.get(f"/requests/new/{kind}").get_data(as_text=True)
     key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
     response = client.post(
-        "/requests/new/erasure",
+        f"/requests/new/{kind}",
         data={
             "csrf_token": csrf_token(page),
             "submission_key": key,
@@ -518,3 +519,109 @@ def test_a_waiver_needs_a_reason_in_plain_text_and_the_requester_cannot_act(
     assert events(db, request_id, "erasure.waived") == []
     customer_id, _ = aino_ids(register)
     assert len(rows(panel, "services", customer_id=customer_id)) == 2
+
+
+# Rectification (GDPR Art. 16) ------------------------------------------------------------------
+
+
+def correction_page(staff, request_id):
+    return staff.get(f"/staff/requests/{request_id}/rectify/panel").get_data(as_text=True)
+
+
+def save_row(staff, request_id, table, key, **new):
+    page = correction_page(staff, request_id)
+    form = page.split(
+        f'name="table" value="{table}"><input type="hidden" name="key" value="{key}"'
+    )[1].split("</form>")[0]
+    fields = {
+        part.split('name="')[1].split('"')[0]: part.split('value="')[1].split('"')[0]
+        for part in form.split("<input")[1:]
+        if 'name="new-' in part
+    }
+    data = {
+        "csrf_token": csrf_token(page),
+        "state": hidden(page, "state"),
+        "table": table,
+        "key": str(key),
+        "seen": form.split('name="seen" value="')[1].split('"')[0],
+        **fields,
+        **{f"new-{name}": value for name, value in new.items()},
+    }
+    return staff.post(f"/staff/requests/{request_id}/rectify/panel", data=data)
+
+
+def test_staff_correct_ainos_city_in_the_panel_before_and_after_on_the_record(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    panel, _billing = register
+    customer_id, _ = aino_ids(register)
+    request_id = ask_erasure(
+        app, make_user, mailbox, deliver, kind="rectification", customer_number="10001"
+    )
+    page = correction_page(staff, request_id)
+    assert "Tampere" in page and "password_hash" not in page
+
+    assert save_row(staff, request_id, "customers", customer_id, city="Espoo").status_code == 302
+    [customer] = rows(panel, "customers", id=customer_id)
+    assert customer["city"] == "Espoo" and customer["email"] == AINO
+    [corrected] = events(db, request_id, "rectification.carried_out")
+    assert corrected.details["changes"] == {"city": ["Tampere", "Espoo"]}
+    assert (corrected.details["system"], corrected.details["table"]) == ("panel", "customers")
+
+    # Changed by another program after the page was drawn: not overwritten.
+    page = correction_page(staff, request_id)
+    engine = sa.create_engine(panel)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE customers SET phone = '+358 40 000 0000' WHERE id = :id"),
+            {"id": customer_id},
+        )
+    engine.dispose()
+    form = page.split('name="table" value="customers">')[1].split("</form>")[0]
+    data = {
+        "csrf_token": csrf_token(page),
+        "state": hidden(page, "state"),
+        "table": "customers",
+        "key": str(customer_id),
+        "seen": form.split('name="seen" value="')[1].split('"')[0],
+        "new-city": "Vantaa",
+    }
+    staff.post(f"/staff/requests/{request_id}/rectify/panel", data=data)
+    assert rows(panel, "customers", id=customer_id)[0]["city"] == "Espoo"
+    assert len(events(db, request_id, "rectification.carried_out")) == 1
+
+    # Another customer's row (the namesake, 10003) cannot be reached from Aino's request.
+    [other] = rows(panel, "customers", customer_number=10003)
+    forged = {**data, "key": str(other["id"]), "seen": "0" * 16, "new-city": "Oulu"}
+    assert staff.post(f"/staff/requests/{request_id}/rectify/panel", data=forged).status_code == 404
+    assert rows(panel, "customers", id=other["id"])[0]["city"] != "Oulu"
+
+    # A value that is not text, or longer than any register's column, is refused whole.
+    for bad in ("Es\x00poo", "E" * 300):
+        staff.post(
+            f"/staff/requests/{request_id}/rectify/panel",
+            data={
+                **data,
+                "seen": hidden(correction_page(staff, request_id), "seen"),
+                "new-city": bad,
+            },
+        )
+        assert rows(panel, "customers", id=customer_id)[0]["city"] == "Espoo"
+
+    # Completing waits for every system; then it closes.
+    for key in ("billing", "newsletter", "monitoring"):
+        assert (
+            erasure_action(
+                staff, request_id, f"waive/{key}", reason="Tiedot olivat oikein."
+            ).status_code
+            == 302
+        )
+    ticket = page_of(staff, request_id)
+    response = submit(
+        staff,
+        f"/staff/requests/{request_id}/resolve",
+        {"state": hidden(ticket, "state"), "outcome": "completed", **all_recipients_told()},
+        page=f"/staff/requests/{request_id}",
+    )
+    assert response.status_code == 302
+    assert db.session.get(SubjectRequest, request_id).status is RequestStatus.CLOSED

@@ -33,6 +33,7 @@ ACTIONS = (
     "erasure.stale",
     "erasure.failed",
     "erasure.waived",
+    "rectification.carried_out",
 )
 # A system's state on a request, and which of them let the request be completed.
 SETTLED = frozenset({"done", "no_data", "waived"})
@@ -134,6 +135,8 @@ def status_of(request: SubjectRequest, system: System, events=None) -> SystemSta
         return _task_status(request, system)
     if latest is None:
         return SystemStatus(system, "not_planned")
+    if latest.action == "rectification.carried_out":
+        return SystemStatus(system, "done", plan, latest)
     if latest.action == "erasure.carried_out":
         clean = latest.details.get("evidence", {}).get("clean")
         return SystemStatus(system, "done" if clean else "problems", plan, latest)
@@ -317,3 +320,22 @@ def letter_facts(request: SubjectRequest) -> dict:
         if not changed:
             nothing_erased.append(status.system.name)
     return {"kept": kept, "nothing_erased": nothing_erased}
+
+
+def record_correction(
+    request: SubjectRequest, staff: User, system: System, table: str, key, changes: dict
+) -> None:
+    """GDPR Art. 16 and 5(2): the correction as it was made, before -> after, on the ticket."""
+    audit.record(
+        "rectification.carried_out",
+        actor=staff,
+        request=request,
+        system=system.key,
+        table=table,
+        key=plain_key(key),
+        changes=changes,
+    )
+
+
+def executor_for(system: System) -> Executor | None:
+    return _executor(system)

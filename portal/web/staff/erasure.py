@@ -65,6 +65,7 @@ def ticket_erasure(subject_request: SubjectRequest) -> dict:
     return {
         "shown": True,
         "is_erasure": subject_request.kind is RequestKind.ERASURE,
+        "is_rectification": subject_request.kind is RequestKind.RECTIFICATION,
         "statuses": statuses,
         "texts": STATE_TEXTS,
         "erasure_state": erasure.erasure_state(subject_request),
