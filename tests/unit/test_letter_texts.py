@@ -339,3 +339,15 @@ def test_swedish_letters_speak_as_du(letter: LetterText):
     words = re.findall(r"\w+", (letter.title["sv"] + "\n" + letter.body["sv"]).lower())
     assert {"ni", "er", "ert", "era", "eder"} & set(words) == set()
     assert {"du", "din", "dig", "ditt", "dina"} & set(words)
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+def test_swedish_letters_are_translations_not_copies(letter: LetterText):
+    # A paragraph left in Finnish or English would reach a Swedish speaker as it is.
+    def sentences(text: str) -> set[str]:
+        pieces = re.split(r"(?<=[.:])\s+|\n+|\{\w+\}|\[[^\]]*\]", text)
+        return {" ".join(p.split()) for p in pieces if len(p.split()) >= 3}
+
+    swedish = sentences(letter.title["sv"] + "\n" + letter.body["sv"])
+    for language in ("fi", "en"):
+        assert swedish & sentences(letter.title[language] + "\n" + letter.body[language]) == set()
