@@ -303,3 +303,19 @@ def test_a_database_too_busy_to_answer_in_time_is_unreachable(backend, register_
     engine.dispose()
     assert finding.state == "unreachable", finding
     assert TIMEOUT * 0.9 <= elapsed < TIMEOUT * 2 + 1
+
+
+def test_a_table_changed_after_a_look_up_is_misconfigured_and_read_again(
+    backend, register_url, shop
+):
+    assert shop.find(Identity(email="bertta@example.com")).state == "found"
+    engine = sa.create_engine(register_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE bill_lines DROP COLUMN product"))
+    engine.dispose()
+    # The tables read before no longer fit: the look-up says so rather than failing...
+    changed = shop.find(Identity(email="bertta@example.com"))
+    assert changed.state == "misconfigured"
+    # ...and the next one reads the tables again and names what is missing.
+    again = shop.find(Identity(email="bertta@example.com"))
+    assert (again.state, again.problem) == ("misconfigured", "missing column bill_lines.product")

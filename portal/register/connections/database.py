@@ -44,6 +44,14 @@ DRIVERS.update({"mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"})
 MAX_INTEGER_DIGITS = 18  # past this a number overflows a 64-bit column: it matches nothing
 
 
+# Engines and reflected tables, kept for the life of the process: a look-up then costs one
+# connection and its queries, not the dialect's first-connect queries and a catalogue read per
+# table (half a second on a busy PostgreSQL). No pool: nothing stays open between look-ups.
+_ENGINES: dict[tuple[str, float], sa.Engine] = {}
+_REFLECTED: dict[tuple[str, str], tuple[Schema, dict[str, sa.Table]]] = {}
+CACHE_LIMIT = 64
+
+
 class Misconfigured(Exception):
     """The description does not fit the database (a table or column it names is missing)."""
 
@@ -87,6 +95,17 @@ def engine_for(url: str, timeout: float) -> sa.Engine:
     return engine
 
 
+def cached_engine(url: str, timeout: float) -> sa.Engine:
+    key = (url, timeout)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        if len(_ENGINES) >= CACHE_LIMIT:
+            _ENGINES.clear()
+            _REFLECTED.clear()
+        engine = _ENGINES[key] = engine_for(url, timeout)
+    return engine
+
+
 def _short(exc: BaseException) -> str:
     """The driver's own message, first line, without SQLAlchemy's help links."""
     original = getattr(exc, "orig", None) or exc
@@ -110,7 +129,7 @@ class DatabaseConnection:
         ``quote_errors`` False leaves the database's own words out of a refused query's message:
         they may quote the value looked up, and the message goes on the record."""
         try:
-            engine = engine_for(self.url, self.timeout)
+            engine = cached_engine(self.url, self.timeout)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise Misconfigured(f"the URL in {self.system.url_env} is not usable: {exc}") from None
         try:
@@ -129,6 +148,10 @@ class DatabaseConnection:
                 finally:
                     connection.rollback()
         except DBAPIError as exc:
+            if _missing_name(exc):
+                raise Misconfigured(
+                    "a table or column is not there any more (flask systems check says which)"
+                ) from None
             if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
                 raise Unreachable(_short(exc)) from None
             if quote_errors:
@@ -140,8 +163,6 @@ class DatabaseConnection:
             raise Unreachable(_short(exc)) from None
         except SQLAlchemyError as exc:
             raise Misconfigured(_short(exc)) from None
-        finally:
-            engine.dispose()
 
     def reflect(self, connection: DBConnection) -> dict[str, sa.Table]:
         """The described tables as they are in the database; Misconfigured names what is
@@ -191,13 +212,23 @@ class DatabaseConnection:
             return self._run(
                 lambda connection: self._find(connection, identity), quote_errors=False
             )
-        except Unreachable as exc:
-            return Finding(self.system.key, "unreachable", problem=str(exc))
-        except Misconfigured as exc:
-            return Finding(self.system.key, "misconfigured", problem=str(exc))
+        except (Unreachable, Misconfigured) as exc:
+            # The database may have changed: the next look-up reads its tables again.
+            _REFLECTED.pop((self.url, self.schema.path), None)
+            state = "unreachable" if isinstance(exc, Unreachable) else "misconfigured"
+            return Finding(self.system.key, state, problem=str(exc))
+
+    def _tables(self, connection: DBConnection) -> dict[str, sa.Table]:
+        key = (self.url, self.schema.path)
+        cached = _REFLECTED.get(key)
+        if cached is not None and cached[0] is self.schema:
+            return cached[1]
+        tables = self.reflect(connection)
+        _REFLECTED[key] = (self.schema, tables)
+        return tables
 
     def _find(self, connection: DBConnection, identity: Identity) -> Finding:
-        tables = self.reflect(connection)
+        tables = self._tables(connection)
         # (table, key) -> the identity kinds that led there.
         matched: dict[str, dict[Any, set[str]]] = {}
         for described in self.schema.tables:
@@ -347,6 +378,18 @@ def _same(kind: str, stored, wanted) -> bool:
             return False
         return stored.lower() == wanted.lower() if kind == "email" else stored == wanted
     return stored == wanted
+
+
+def _missing_name(exc: DBAPIError) -> bool:
+    """A table or column gone since the tables were read: SQLite and MySQL report it as an
+    "operational" error, like a lost connection, so it is told apart by its code."""
+    original = exc.orig
+    if type(original).__name__ in ("UndefinedTable", "UndefinedColumn"):  # PostgreSQL
+        return True
+    code = (getattr(original, "args", None) or (None,))[0]
+    if code in (1054, 1146):  # MySQL/MariaDB: unknown column, no such table
+        return True
+    return type(original).__module__ == "sqlite3" and str(original).startswith("no such ")
 
 
 def _outside_character_set(connection: DBConnection, exc: sa.exc.OperationalError) -> bool:
