@@ -239,6 +239,21 @@ class ParentLink:
     column: str
 
 
+# The rights a system can carry out by setting a column of the person's record: a restriction of
+# processing (GDPR Art. 18(1)) and an objection to direct marketing (Art. 21(3)).
+FLAG_KINDS = {"restriction_flag": "restriction", "marketing_flag": "marketing_objection"}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A column the system itself reads to stop processing: set to ``value`` when the right is
+    carried out (``processing_restricted = true``, ``marketing_allowed = false``)."""
+
+    kind: str
+    column: str
+    value: bool
+
+
 @dataclass(frozen=True)
 class SchemaTable:
     name: str
@@ -253,6 +268,11 @@ class SchemaTable:
     # A date column the retention of a kept row is counted from.
     kept_from: str | None
     columns: tuple[SchemaColumn, ...]
+    # Columns set by a restriction or a marketing objection (FLAG_KINDS).
+    flags: tuple[Flag, ...] = ()
+
+    def flag(self, kind: str) -> Flag | None:
+        return next((f for f in self.flags if f.kind == kind), None)
 
     def column(self, name: str) -> SchemaColumn:
         return next(c for c in self.columns if c.name == name)

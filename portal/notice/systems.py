@@ -25,10 +25,12 @@ from typing import Any
 from portal.notice.model import (
     COLUMN_ERASURE,
     CONNECTIONS,
+    FLAG_KINDS,
     IDENTITY_KINDS,
     LANGUAGES,
     TABLE_ERASURE,
     DataCategory,
+    Flag,
     NoticeError,
     ParentLink,
     Schema,
@@ -209,6 +211,15 @@ def _read_table(
                 f"is {column.category!r}, a category the system does not list "
                 f"({', '.join(sorted(allowed))})",
             )
+    flags = []
+    for key, kind in FLAG_KINDS.items():
+        if key not in raw:
+            continue
+        flag = reader.table(raw[key], f"{field}.{key}")
+        value = flag.get("value")
+        if not isinstance(value, bool):
+            raise reader.fail(f"{field}.{key}.value", "is not true or false")
+        flags.append(Flag(kind, _identifier(reader, flag, "column", f"{field}.{key}"), value))
     return SchemaTable(
         name=_identifier(reader, raw, "name", field),
         primary_key=_identifier(reader, raw, "primary_key", field),
@@ -219,6 +230,7 @@ def _read_table(
         keep_under=keep_under,
         kept_from=kept_from,
         columns=columns,
+        flags=tuple(flags),
     )
 
 

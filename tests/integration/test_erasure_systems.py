@@ -625,3 +625,47 @@ def test_staff_correct_ainos_city_in_the_panel_before_and_after_on_the_record(
     )
     assert response.status_code == 302
     assert db.session.get(SubjectRequest, request_id).status is RequestStatus.CLOSED
+
+
+# Restriction (GDPR Art. 18) and objection to direct marketing (Art. 21(3)) --------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "value"),
+    [
+        ("restriction", "processing_restricted", True),
+        ("marketing_objection", "marketing_allowed", False),
+    ],
+)
+def test_a_restriction_or_a_marketing_objection_sets_the_panels_own_flag(
+    app, make_user, mailbox, deliver, staff, db, register, kind, column, value
+):
+    panel, _billing = register
+    customer_id, _ = aino_ids(register)
+    [other] = rows(panel, "customers", customer_number=10003)
+    request_id = ask_erasure(app, make_user, mailbox, deliver, kind=kind, customer_number="10001")
+    shown = panel_of(staff, request_id)
+    assert f"customers.{column} = {str(value).lower()}" in shown
+
+    assert erasure_action(staff, request_id, "flag/panel").status_code == 302
+    assert rows(panel, "customers", id=customer_id)[0][column] is value
+    # Nobody else's record changed.
+    assert rows(panel, "customers", id=other["id"])[0][column] == other[column]
+    [done] = events(db, request_id, "flags.set")
+    assert done.details["tables"]["customers"]["keys"] == [customer_id]
+    assert done.details["tables"]["customers"]["verified"] == 1
+    # The billing program has no such column: it is waived with a reason, or no completion.
+    assert erasure_action(staff, request_id, "flag/billing").status_code == 404
+    for key in ("billing", "newsletter", "monitoring"):
+        erasure_action(
+            staff, request_id, f"waive/{key}", reason="Ei markkinointia eikä käsittelyä."
+        )
+    ticket = page_of(staff, request_id)
+    data = {"state": hidden(ticket, "state"), "outcome": "completed", **all_recipients_told()}
+    if kind == "marketing_objection":
+        data = {"state": hidden(ticket, "state"), "outcome": "completed", "external_done": "y"}
+    response = submit(
+        staff, f"/staff/requests/{request_id}/resolve", data, page=f"/staff/requests/{request_id}"
+    )
+    assert response.status_code == 302
+    assert db.session.get(SubjectRequest, request_id).status is RequestStatus.CLOSED

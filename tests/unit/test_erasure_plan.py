@@ -3,10 +3,13 @@ database: what goes, what is blanked, what is kept under the Accounting Act and 
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
-from portal.notice import load_notice
+import pytest
+
+from portal.notice import NoticeError, load_notice
 from portal.register.erasure import SystemPlan, plan_system, retained_until
 from portal.register.findings import Finding, FoundPerson
 
@@ -142,3 +145,22 @@ def test_the_fingerprint_changes_with_any_row_and_survives_the_record():
     later = plan_system("panel", PANEL, finding("panel", dated), YEARS, date(2027, 1, 2))
     assert now.table("orders").keep and later.table("orders").delete == (20,)
     assert now.fingerprint != later.fingerprint
+
+
+def test_a_flag_in_the_schema_file_must_name_a_column_and_a_true_or_false(tmp_path):
+    folder = Path(__file__).resolve().parents[2] / "portal" / "notice"
+    for name in ("wprod.toml", "wprod-panel.toml", "wprod-billing.toml"):
+        shutil.copy(folder / name, tmp_path / name)
+    assert PANEL.table("customers").flag("restriction").column == "processing_restricted"
+    assert PANEL.table("customers").flag("marketing_objection").value is False
+    panel = tmp_path / "wprod-panel.toml"
+    panel.write_text(
+        panel.read_text(encoding="utf-8").replace(
+            'column = "processing_restricted", value = true',
+            'column = "processing_restricted", value = "yes"',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(NoticeError) as refused:
+        load_notice(tmp_path / "wprod.toml")
+    assert refused.value.field == "tables[0].restriction_flag.value"

@@ -34,6 +34,7 @@ ACTIONS = (
     "erasure.failed",
     "erasure.waived",
     "rectification.carried_out",
+    "flags.set",
 )
 # A system's state on a request, and which of them let the request be completed.
 SETTLED = frozenset({"done", "no_data", "waived"})
@@ -135,6 +136,12 @@ def status_of(request: SubjectRequest, system: System, events=None) -> SystemSta
         return _task_status(request, system)
     if latest is None:
         return SystemStatus(system, "not_planned")
+    if latest.action == "flags.set":
+        tables = latest.details.get("tables", {})
+        if not any(t["keys"] for t in tables.values()):
+            return SystemStatus(system, "no_data", plan, latest)
+        clean = all(t["verified"] == len(t["keys"]) for t in tables.values())
+        return SystemStatus(system, "done" if clean else "problems", plan, latest)
     if latest.action == "rectification.carried_out":
         return SystemStatus(system, "done", plan, latest)
     if latest.action == "erasure.carried_out":
@@ -339,3 +346,48 @@ def record_correction(
 
 def executor_for(system: System) -> Executor | None:
     return _executor(system)
+
+
+def flag_kind(request: SubjectRequest) -> str | None:
+    """What a request sets in the systems: a restriction, or an objection to marketing."""
+    return {"restriction": "restriction", "marketing_objection": "marketing_objection"}.get(
+        request.kind.value
+    )
+
+
+def flag_systems(kind: str) -> list[System]:
+    return [
+        s
+        for s in database_systems()
+        if s.schema is not None and any(t.flag(kind) for t in s.schema.tables)
+    ]
+
+
+def set_flags_in(
+    request: SubjectRequest, staff: User, identity: Identity, system: System, kind: str
+) -> str:
+    """Set the system's flag columns for the person and record what was read back: done,
+    stale (nothing set), or failed (the system could not be used)."""
+    from portal.register.erasure.flags import set_flags
+
+    executor = _executor(system)
+    try:
+        if executor is None:
+            raise Misconfigured(f"not configured (set {system.url_env})")
+        tables = set_flags(executor, identity, kind)
+    except Stale:
+        return "stale"
+    except (Unreachable, Misconfigured) as exc:
+        audit.record(
+            "erasure.failed",
+            actor=staff,
+            request=request,
+            system=system.key,
+            state="unreachable" if isinstance(exc, Unreachable) else "misconfigured",
+            problem=str(exc),
+        )
+        return "failed"
+    audit.record(
+        "flags.set", actor=staff, request=request, system=system.key, kind=kind, tables=tables
+    )
+    return "done"

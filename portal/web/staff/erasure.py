@@ -66,6 +66,15 @@ def ticket_erasure(subject_request: SubjectRequest) -> dict:
         "shown": True,
         "is_erasure": subject_request.kind is RequestKind.ERASURE,
         "is_rectification": subject_request.kind is RequestKind.RECTIFICATION,
+        "flag_kind": (kind := erasure.flag_kind(subject_request)),
+        "flags": {
+            system.key: [
+                f"{table.name}.{table.flag(kind).column} = {str(table.flag(kind).value).lower()}"
+                for table in system.schema.tables
+                if table.flag(kind)
+            ]
+            for system in (erasure.flag_systems(kind) if kind else [])
+        },
         "statuses": statuses,
         "texts": STATE_TEXTS,
         "erasure_state": erasure.erasure_state(subject_request),
@@ -238,3 +247,48 @@ def waive_system(request_id: int, system_key: str):
     db.session.commit()
     flash(_("The reason is on the record."), "success")
     return _back(request_id)
+
+
+@bp.post("/requests/<int:request_id>/erasure/flag/<system_key>")
+@staff_required
+def set_flag(request_id: int, system_key: str):
+    subject_request = _locked(request_id)
+    if subject_request is None:
+        return _conflict(request_id)
+    kind = erasure.flag_kind(subject_request)
+    system = next((s for s in erasure.flag_systems(kind) if s.key == system_key), None)
+    if kind is None or system is None:
+        abort(404)
+    outcome = erasure.set_flags_in(
+        subject_request,
+        current_user._get_current_object(),
+        identity_of(subject_request),
+        system,
+        kind,
+    )
+    db.session.commit()
+    if outcome == "done":
+        flash(_("Set in %(system)s and checked.", system=system_name(system.key)), "success")
+    elif outcome == "stale":
+        flash(
+            _(
+                "The data in %(system)s changed meanwhile: nothing was set. Try again.",
+                system=system_name(system.key),
+            ),
+            "error",
+        )
+    else:
+        flash(
+            _(
+                "%(systems)s could not be reached: nothing was done there. Try again later.",
+                systems=system_name(system.key),
+            ),
+            "error",
+        )
+    return _back(request_id)
+
+
+def system_name(key: str) -> str:
+    from portal.web.staff.systems import system_name as name
+
+    return name(key)
