@@ -28,7 +28,8 @@ def review(connection: DBConnection, schema: Schema) -> tuple[list[str], list[st
         if name not in existing:
             problems.append(f"missing table {name}")
             continue
-        columns = {column["name"] for column in inspector.get_columns(name)}
+        reflected = inspector.get_columns(name)
+        columns = {column["name"] for column in reflected}
         missing = [c for c in needed_columns(described) if c not in columns]
         problems += [f"missing column {name}.{column}" for column in missing]
         if described.primary_key in missing:
@@ -40,13 +41,42 @@ def review(connection: DBConnection, schema: Schema) -> tuple[list[str], list[st
             if column in missing:
                 continue
             # An address is compared as lower(column): where the database can index that
-            # expression, a plain index on the column is of no use to the look-up.
+            # expression, a plain index on the column is of no use to the look-up. MySQL and
+            # MariaDB compare it as column = ?, served by the plain index, when the column's
+            # collation ignores case; otherwise no index of theirs can serve the look-up.
             lowered = why == "email" and indexed["expressions"]
+            if why == "email" and connection.dialect.name in ("mysql", "mariadb"):
+                collation = _collation(inspector, name, reflected, column)
+                if not case_insensitive(collation):
+                    # The look-up falls back to lower(column), which no index of MySQL/MariaDB
+                    # serves (see database._folds_case).
+                    advice.append(
+                        f"{name}.{column} compares case-sensitively (collation {collation}): "
+                        "finding a person by email reads the whole table; a case-insensitive "
+                        "(_ci) collation lets its index serve"
+                    )
+                    continue
             if column in indexed["lowered" if lowered else "leading"]:
                 continue
             target = f"lower({name}.{column})" if lowered else f"{name}.{column}"
             advice.append(f"no index on {target}: finding a person by {why} reads the whole table")
     return problems, advice
+
+
+def case_insensitive(collation: str | None) -> bool:
+    """A MySQL/MariaDB collation that compares without case: ``utf8mb4_general_ci``,
+    ``utf8mb4_0900_ai_ci``; not ``_cs`` or ``_bin``. Unknown counts as case-sensitive."""
+    return isinstance(collation, str) and collation.lower().endswith("_ci")
+
+
+def _collation(inspector, table: str, reflected: list[dict], column: str):
+    """A MySQL/MariaDB column's collation: its own, else its table's."""
+    for described in reflected:
+        if described["name"] == column:
+            own = getattr(described["type"], "collation", None)
+            if own:
+                return own
+    return inspector.get_table_options(table).get("mysql_collate")
 
 
 def needed_columns(described: SchemaTable) -> list[str]:
