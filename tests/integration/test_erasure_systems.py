@@ -439,6 +439,34 @@ def test_a_double_click_on_approve_carries_the_plan_out_once(
     assert len(held) == len({(h.system_key, h.table_name, h.row_key) for h in held})
 
 
+def test_two_colleagues_approving_at_the_same_moment_carry_the_plan_out_once(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    from tests.integration.test_concurrent_staff import at_once
+
+    make_user(email="kollega@wprod.fi", name="Kaisa Kollega", role=Role.STAFF, password=PASSWORD)
+    colleague = app.test_client()
+    assert sign_in(colleague, "kollega@wprod.fi", PASSWORD).status_code == 302
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    url = f"/staff/requests/{request_id}/erasure/carry-out"
+    posts = []
+    for client in (staff, colleague):
+        page = page_of(client, request_id)
+        data = {
+            "csrf_token": csrf_token(page),
+            "state": hidden(page, "state"),
+            "erasure_state": hidden(page, "erasure_state"),
+        }
+        posts.append((client, url, data))
+    assert sorted(at_once(posts)) == [302, 409]
+    assert len(events(db, request_id, "erasure.carried_out")) == 2  # one per system
+    held = db.session.scalars(
+        select(RetentionHold).where(RetentionHold.request_id == request_id)
+    ).all()
+    assert len(held) == len({(h.system_key, h.table_name, h.row_key) for h in held})
+
+
 def test_the_daily_job_deletes_rows_whose_hold_ended_and_keeps_a_row_whose_date_moved(
     app, make_user, mailbox, deliver, staff, db, register, runner
 ):
