@@ -697,3 +697,69 @@ def test_a_restriction_or_a_marketing_objection_sets_the_panels_own_flag(
     )
     assert response.status_code == 302
     assert db.session.get(SubjectRequest, request_id).status is RequestStatus.CLOSED
+
+
+# MariaDB, where most hosting panels and billing programs keep their data ------------------------
+
+MARIADB_URL = os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+@pytest.fixture
+def mariadb_register():
+    """The demo register in two MariaDB databases of its own; skipped without a server, unless
+    MARIADB_REQUIRED is set (CI)."""
+    pytest.importorskip("pymysql")
+    server = sa.engine.make_url(MARIADB_URL)
+    engine = sa.create_engine(server)
+    try:
+        engine.connect().close()
+    except sa.exc.OperationalError:
+        engine.dispose()
+        if os.environ.get("MARIADB_REQUIRED"):
+            raise
+        pytest.skip("no MariaDB server")
+    names = [f"erase_{name}_{secrets.token_hex(4)}" for name in ("panel", "billing")]
+    with engine.begin() as connection:
+        for name in names:
+            connection.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    urls = tuple(
+        server.set(database=name, query={"charset": "utf8mb4"}).render_as_string(
+            hide_password=False
+        )
+        for name in names
+    )
+    build_register(*urls, today=TODAY, customers=30)
+    yield urls
+    with engine.begin() as connection:
+        for name in names:
+            connection.execute(sa.text(f"DROP DATABASE `{name}`"))
+    engine.dispose()
+
+
+def test_ainos_erasure_and_a_marketing_objection_on_mariadb(
+    app, make_user, mailbox, deliver, staff, db, mariadb_register, db_backend
+):
+    if not db_backend.startswith("sqlite"):
+        pytest.skip("the register's kind matters here, not the portal's: once is enough")
+    panel, billing = mariadb_register
+    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
+    customer_id, billed_id = aino_ids(mariadb_register)
+    request_id = ask_erasure(app, make_user, mailbox, deliver, customer_number="10001")
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    assert erasure_action(staff, request_id, "carry-out").status_code == 302
+    done = {e.details["system"]: e for e in events(db, request_id, "erasure.carried_out")}
+    assert set(done) == {"panel", "billing"}
+    assert all(e.details["evidence"]["clean"] for e in done.values())
+    assert rows(panel, "services", customer_id=customer_id) == []
+    assert rows(panel, "customers", id=customer_id)[0]["email"].endswith("@erased.invalid")
+    assert len(rows(billing, "invoices", billing_customer_id=billed_id)) == 3
+
+    # A flag already at its value still counts as set (MariaDB reports changed rows unless asked
+    # for matched ones): the namesake 10003 has marketing_allowed false from the start.
+    email = "aino.virtanen-koski@example.net"
+    objection = ask_erasure(
+        app, make_user, mailbox, deliver, email=email, kind="marketing_objection"
+    )
+    assert erasure_action(staff, objection, "flag/panel").status_code == 302
+    [flagged] = events(db, objection, "flags.set")
+    assert flagged.details["tables"]["customers"]["verified"] == 1
