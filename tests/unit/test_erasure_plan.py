@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from portal.notice import NoticeError, load_notice
+from portal.register.connections.inspection import needed_columns
 from portal.register.erasure import SystemPlan, plan_system, retained_until
 from portal.register.findings import Finding, FoundPerson
 
@@ -153,6 +154,10 @@ def test_a_flag_in_the_schema_file_must_name_a_column_and_a_true_or_false(tmp_pa
         shutil.copy(folder / name, tmp_path / name)
     assert PANEL.table("customers").flag("restriction").column == "processing_restricted"
     assert PANEL.table("customers").flag("marketing_objection").value is False
+    # flask systems check looks for them in the live database too.
+    assert {"processing_restricted", "marketing_allowed"} <= set(
+        needed_columns(PANEL.table("customers"))
+    )
     panel = tmp_path / "wprod-panel.toml"
     panel.write_text(
         panel.read_text(encoding="utf-8").replace(

@@ -87,6 +87,8 @@ def needed_columns(described: SchemaTable) -> list[str]:
     names += [column for _kind, column in described.find_by]
     names += [n for n in (described.contact_address, described.kept_from) if n is not None]
     names += [column.name for column in described.columns]
+    # The columns a restriction or a marketing objection sets (portal.register.erasure.flags).
+    names += [flag.column for flag in described.flags]
     return list(dict.fromkeys(names))
 
 
