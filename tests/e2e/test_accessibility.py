@@ -345,3 +345,46 @@ def test_the_page_where_staff_correct_the_data_in_a_system(
         name="rectify-panel",
     )
     assert problems == []
+
+
+def test_the_systems_part_of_a_restriction_with_the_panels_flag_set(
+    app, browser, live_server, make_user, make_request_e2e, tmp_path
+):
+    """A restriction's ticket after the hosting panel's own flag was set, the other systems
+    waiting or waived (issue 11, item 5; GDPR Art. 18(1))."""
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.models import User
+    from portal.register.demo import build_register
+    from portal.register.erasure import ticket as erasure
+    from portal.web.staff.erasure import identity_of
+
+    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    build_register(panel, billing, today=date.today(), customers=10)
+    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
+    aino = make_user(email="aino.virtanen@example.com", name="Aino Virtanen", password=PASSWORD)
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    request_id = make_request_e2e(aino, RequestKind.RESTRICTION, customer_number="10001")
+    with app.test_request_context():
+        subject_request = db.session.get(SubjectRequest, request_id)
+        staff = db.session.scalar(sa.select(User).where(User.email == "ville@wprod.fi"))
+        identity = identity_of(subject_request)
+        erasure.set_flags_in(
+            subject_request, staff, identity, erasure.flag_systems("restriction")[0], "restriction"
+        )
+        erasure.waive(
+            subject_request, staff, "billing", "Laskutusohjelma ei markkinoi eikä profiloi."
+        )
+        db.session.commit()
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems = check_page(
+        browser,
+        live_server,
+        f"/staff/requests/{request_id}#erasure",
+        storage_state=state,
+        name="restriction-ticket",
+    )
+    assert problems == []
