@@ -376,6 +376,35 @@ def test_a_person_whose_rows_are_all_under_retention_keeps_everything_and_is_tol
     assert "ei voitu vielä poistaa mitään" in text
 
 
+def test_an_address_shared_by_two_records_shows_both_before_anything_is_done(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    panel, _billing = register
+    # Aino is also the contact of her own small company, with the same address.
+    company = insert(
+        panel,
+        "customers",
+        {
+            "customer_number": 99002,
+            "kind": "company",
+            "name": "Ainon Valokuvaus Oy",
+            "email": AINO,
+            "processing_restricted": False,
+        },
+    )
+    request_id = ask_erasure(app, make_user, mailbox, deliver)
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    shown = panel_of(staff, request_id)
+    warning = shown.split('class="banner banner-warning">')[1].split("</p>")[0]
+    assert f"{company} (" in warning and "customers" in warning
+    [planned] = [
+        e for e in events(db, request_id, "erasure.planned") if e.details["system"] == "panel"
+    ]
+    assert len(planned.details["plan"]["people"]) == 2
+    # Nothing changed by looking.
+    assert rows(panel, "customers", id=company)[0]["email"] == AINO
+
+
 def test_a_system_that_is_down_is_marked_the_others_are_done_and_a_retry_works(
     app, make_user, mailbox, deliver, staff, db, register
 ):

@@ -95,6 +95,9 @@ class SystemPlan:
     state: str
     problem: str | None = None
     tables: tuple[TablePlan, ...] = field(default_factory=tuple)
+    # The person's records the rows hang from, and what found each: (table, key, identities).
+    # Two records (an address shared by a person and their company) are for staff to look at.
+    people: tuple[tuple[str, Any, tuple[str, ...]], ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -122,6 +125,7 @@ class SystemPlan:
             "problem": self.problem,
             "fingerprint": self.fingerprint,
             "tables": [t.as_record() for t in self.tables],
+            "people": [[table, plain_key(key), list(by)] for table, key, by in self.people],
         }
 
     @classmethod
@@ -131,6 +135,7 @@ class SystemPlan:
             state=data["state"],
             problem=data.get("problem"),
             tables=tuple(TablePlan.from_record(t) for t in data.get("tables", ())),
+            people=tuple((t, k, tuple(by)) for t, k, by in data.get("people", ())),
         )
 
 
@@ -200,7 +205,10 @@ def plan_system(
                 expired=draft["expired"],
             )
         )
-    return SystemPlan(system_key, "found", tables=tuple(tables))
+    people = tuple(
+        (person.root_table, person.root_key, tuple(person.matched_by)) for person in finding.people
+    )
+    return SystemPlan(system_key, "found", tables=tuple(tables), people=people)
 
 
 def _table_draft(
