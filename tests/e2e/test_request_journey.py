@@ -1,4 +1,6 @@
-"""The whole journey in a real browser: a person asks for erasure, the contact person answers."""
+"""The whole journey in a real browser: a customer of the demo register asks for erasure, the
+contact person sees that the request came from the register's own address, carries the erasure
+out in the register's systems and answers; the customer reads what was kept and until when."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Role
+from portal.register.demo import build_register
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "kirsikkapuu kukkii keväällä"
 STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
+AINO = "aino.virtanen@example.com"
 
 
 def open_latest_mail(page, subject_part: str) -> None:
@@ -23,7 +27,14 @@ def open_latest_mail(page, subject_part: str) -> None:
     page.locator(".mail-body a").first.click()
 
 
-def test_erasure_request_from_registration_to_answer(app, browser, live_server, make_user, deliver):
+def test_erasure_request_from_registration_to_answer(
+    app, browser, live_server, make_user, deliver, tmp_path
+):
+    # The demo WProd register, with Aino Virtanen (customer 10001) in the panel and the billing
+    # program, as the portal's database systems.
+    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    build_register(panel, billing, today=date.today(), customers=20)
+    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
     make_user(
         email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
     )
@@ -32,8 +43,8 @@ def test_erasure_request_from_registration_to_answer(app, browser, live_server, 
 
     # A person registers and confirms their address from the mailbox.
     person.goto("/register")
-    person.get_by_label("Nimi", exact=True).fill("Pekka Poistaja")
-    person.get_by_label("Sähköpostiosoite").fill("pekka@example.fi")
+    person.get_by_label("Nimi", exact=True).fill("Aino Virtanen")
+    person.get_by_label("Sähköpostiosoite").fill(AINO)
     person.get_by_label("Salasana", exact=True).fill(PASSWORD)
     person.get_by_label("Salasana uudelleen").fill(PASSWORD)
     person.get_by_label("Olen lukenut tietosuojaselosteen.").check()
@@ -41,7 +52,7 @@ def test_erasure_request_from_registration_to_answer(app, browser, live_server, 
     deliver()
     open_latest_mail(person, "Vahvista sähköpostiosoitteesi")
     person.get_by_role("button", name="Vahvista sähköpostiosoitteeni").click()
-    sign_in(person, "pekka@example.fi", PASSWORD)
+    sign_in(person, AINO, PASSWORD)
 
     # They ask for erasure and confirm the request from the mailbox.
     person.get_by_role("link", name="Tee pyyntö").first.click()
@@ -49,7 +60,7 @@ def test_erasure_request_from_registration_to_answer(app, browser, live_server, 
     person.get_by_label("Mitkä tiedot haluat poistaa ja miksi?").fill(
         "Lopetin asiakkuuden, poistakaa tietoni."
     )
-    person.get_by_label("Asiakasnumero").fill("A-4242")
+    person.get_by_label("Asiakasnumero").fill("10001")
     person.get_by_role("button", name="Lähetä pyyntö").click()
     reference = person.locator("h1 .reference").inner_text()
     assert re.fullmatch(r"WP-\d{4}-\d{4}", reference)
@@ -70,7 +81,11 @@ def test_erasure_request_from_registration_to_answer(app, browser, live_server, 
     expect(first_row).to_contain_text(reference)
     expect(first_row).to_contain_text(due_text.split(" ")[0])
     first_row.get_by_role("link", name=reference).click()
-    expect(staff.locator(".facts").first).to_contain_text("A-4242")
+    expect(staff.locator(".facts").first).to_contain_text("10001")
+    # The register holds this address for customer 10001: the identity is settled by itself.
+    expect(staff.locator("#identity")).to_contain_text(
+        "Varmistettu: pyyntö tuli rekisterin omasta yhteysosoitteesta."
+    )
     staff.get_by_label("Vastaus pyytäjälle").fill("Poistimme tietonne hosting-palvelusta.")
     staff.get_by_role("button", name="Lähetä vastaus").click()
     expect(staff.locator(".flash-success")).to_be_visible()
@@ -78,6 +93,24 @@ def test_erasure_request_from_registration_to_answer(app, browser, live_server, 
     person.goto("/requests/")
     person.get_by_role("link", name=reference).click()
     expect(person.locator(".timeline")).to_contain_text("Poistimme tietonne hosting-palvelusta.")
+
+    # The erasure in the register's systems: the plan, its approval, and the portal looking again.
+    erasure = staff.locator("#erasure")
+    erasure.get_by_role("button", name="Hae järjestelmistä ja tee suunnitelma").click()
+    expect(staff.locator("#erasure-billing table.erasure-plan")).to_contain_text("invoices")
+    staff.get_by_role("button", name="Hyväksy suunnitelma ja toteuta se").click()
+    for key in ("panel", "billing"):
+        expect(staff.locator(f"#erasure-{key}")).to_contain_text("Tehty: portaali katsoi uudelleen")
+    expect(staff.locator("#erasure")).to_contain_text("Säilytetään poiston jälkeen")
+    # The systems reached through a person: nothing to do in them for this customer, said why.
+    for key in ("newsletter", "monitoring"):
+        system = staff.locator(f"#erasure-{key}")
+        system.locator("summary").click()
+        system.get_by_label("Miksi täällä ei tarvitse tehdä mitään").fill(
+            "Asiakasta ei ole tässä järjestelmässä; tarkistettu hakemalla asiakasnumerolla."
+        )
+        system.get_by_role("button", name="Kirjaa syy").click()
+        expect(staff.locator(f"#erasure-{key}")).to_contain_text("tarkistettu hakemalla")
 
     # Closing an erasure needs every recipient accounted for (GDPR Art. 19).
     staff.get_by_label("Toteutettu", exact=True).check()
@@ -98,3 +131,8 @@ def test_erasure_request_from_registration_to_answer(app, browser, live_server, 
     body = person.locator(".mail-body")
     expect(body).to_contain_text("Poistimme tästä portaalista tilisi")
     expect(body).to_contain_text("Kirjanpitolaki")
+    # What the register keeps, from the erasure as carried out: the invoices, with their days.
+    expect(body).to_contain_text("Järjestelmissämme säilytämme sinusta nämä tiedot")
+    expect(body).to_contain_text(
+        re.compile(r"Laskutusohjelma: \d+ tietuetta \(Laskut, [^)]*\) 31\.12\.\d{4} asti")
+    )
