@@ -182,6 +182,10 @@ def make_app(app_settings):
         return made[-1]
 
     yield make
+    if made:
+        # A test that uses only made apps (a `flask demo seed`, say) leaves nothing behind for
+        # the next test either.
+        _empty_tables(made[0])
     for other in made:
         with other.app_context():
             db.engine.dispose()

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 from portal.answering.identity import verification
 from portal.extensions import db
 from portal.subject_requests.kinds import KINDS
 from portal.tokens import TokenExpired, TokenInvalid, TokenUsed
+from portal.web.forms import PortalForm
 from portal.web.main.views import bp
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     it_was_me = SubmitField(_l("Yes, I made this request"))
     not_me = SubmitField(_l("This was not me"))
 
