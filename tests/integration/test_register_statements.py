@@ -180,3 +180,28 @@ def test_mariadb_finds_an_address_in_another_case_by_its_index_where_it_can(tmp_
         assert "lower(members.email)" in sql.lower()
         # No index can serve lower() there: every row of the table or of an index is read.
         assert plan[0]["type"] in ("ALL", "index"), plan
+
+
+def test_postgresql_check_advises_statistics_for_a_large_table_never_analyzed(tmp_path):
+    """Without statistics PostgreSQL guessed and read all 1,500,000 invoice lines for a dozen
+    (autovacuum off, or just after a bulk load): flask systems check names the table."""
+    with empty_database("postgresql", tmp_path) as url:
+        build(url, "postgresql")
+        lines = metadata("postgresql").tables["bill_lines"]
+        engine = sa.create_engine(url)
+        with engine.begin() as db:
+            db.execute(
+                lines.insert(),
+                [{"id": n, "bill_id": 1, "product": "Hosting"} for n in range(100, 10_100)],
+            )
+        connection = shop(url, tmp_path)
+        problems, advice = connection.review()
+        assert problems == []
+        assert advice == [
+            "bill_lines has no planner statistics (never analyzed): PostgreSQL may read the whole "
+            "table instead of its indexes; run ANALYZE bill_lines, or turn autovacuum on"
+        ]
+        with engine.begin() as db:
+            db.exec_driver_sql("ANALYZE bill_lines")
+        engine.dispose()
+        assert connection.review() == ([], [])
