@@ -25,6 +25,7 @@ from portal.models import AuditEvent, RequestStatus, RetentionHold, Role, Subjec
 from portal.register.demo import build_register
 from tests.conftest import csrf_token, free_port, link_in, path_of, sign_in, submit, text_of
 from tests.integration.conftest import all_recipients_told
+from tests.integration.test_letters import textarea
 
 AINO = "aino.virtanen@example.com"
 PASSWORD = "kirsikkapuu kukkii keväällä"
@@ -177,7 +178,11 @@ def test_ainos_erasure_deletes_blanks_keeps_the_invoices_with_their_days_and_her
 
     assert erasure_action(staff, request_id, "plan").status_code == 302
     shown = panel_of(staff, request_id)
-    assert "invoices" in shown and "31.12.2032" in shown and "31.12.2028" in shown
+    assert (
+        "invoices" in shown
+        and f"31.12.{(TODAY - timedelta(days=20)).year + 6}" in shown
+        and f"31.12.{YEAR + 2}" in shown
+    )
     # Nothing changed yet: a plan only looks.
     assert len(rows(panel, "services", customer_id=customer_id)) == 2
 
@@ -232,17 +237,32 @@ def test_ainos_erasure_deletes_blanks_keeps_the_invoices_with_their_days_and_her
             ).status_code
             == 302
         )
-    letter = page_of(staff, request_id)
+    # The default erasure letter: its kept-records part now says what the systems keep.
+    page = staff.get(f"/staff/requests/{request_id}?letter=resolve.completed.erasure").get_data(
+        as_text=True
+    )
+    letter = textarea(page, "resolve-reasons")
+    kept = "Laskut, tositteet ja liikekirjeenvaihto"
+    newest = (TODAY - timedelta(days=20)).year + 6
+    assert f"- Laskutusohjelma, {kept}: " in letter and f"kpl, 31.12.{newest} asti" in letter
     response = submit(
         staff,
         f"/staff/requests/{request_id}/resolve",
-        {"state": hidden(letter, "state"), "outcome": "completed", **all_recipients_told()},
+        {
+            "state": hidden(page, "state"),
+            "outcome": "completed",
+            "reasons": letter,
+            **all_recipients_told(),
+        },
         page=f"/staff/requests/{request_id}",
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     deliver()
     text = text_of(mailbox.to(AINO)[-1])
-    assert "31.12.2032" in text and f"31.12.{YEAR + 2}" in text
+    assert f"31.12.{newest}" in text and f"31.12.{YEAR + 2}" in text
+    assert f"- Hallintapaneelin asiakastietokanta, {kept}: 2 kpl, 31.12.{YEAR + 2} asti" in text
+    # Said once: the letter lists the kept records, so the email adds no second list.
+    assert text.count(f"31.12.{newest}") == 1
 
 
 def _by_system(found):

@@ -95,7 +95,7 @@ def values(request: SubjectRequest, language: str) -> dict[str, str]:
             "contact_person": notice.contact_person.name,
             "contact_email": notice.contact_person.email,
             "contact_phone": notice.contact_person.phone,
-            "kept_records": kept_records(language),
+            "kept_records": kept_records(language, request),
             "marketing_changes": marketing_changes(request, language),
             "consent_purposes": consent_purposes(language),
             # "recipients" stays as it is: it is filled in from the Art. 19 record when the

@@ -20,6 +20,7 @@ from portal.answering.letters.texts import FILLS, LEGAL_BASES, MARKERS, PLACEHOL
 from portal.deadlines import local_date
 from portal.extensions import db
 from portal.models import AuditEvent, SubjectRequest
+from portal.register.erasure import ticket as erasure_in_systems
 
 RECIPIENTS = "{recipients}"
 # A part staff must write, in any language of the letters, closed or not (an edit may have lost
@@ -36,12 +37,13 @@ def day(value: date) -> str:
     return f"{value.day}.{value.month}.{value.year}"
 
 
-def kept_records(language: str) -> str:
+def kept_records(language: str, request: SubjectRequest | None = None) -> str:
     """The categories the notice keeps after an erasure, each with its own period and its own
     ground as the notice gives them: a statute for the accounting records (Art. 17(3)(b)), the
     duty to demonstrate compliance for the request records (Art. 5(2)); never one ground for
-    all."""
-    return "\n".join(
+    all. With ``request``, also what its erasure kept in the systems and until when, as the hold
+    list records it (issue 11, item 5) -- nothing when nothing was recorded."""
+    categories = "\n".join(
         FILLS["kept_record"][language].format(
             category=category.name.in_language(language),
             period=category.retention.period.in_language(language),
@@ -50,6 +52,24 @@ def kept_records(language: str) -> str:
         for category in current_app.extensions["notice"].data_categories
         if category.retention.kept_after_erasure
     )
+    kept = erasure_in_systems.letter_facts(request)["kept"] if request is not None else []
+    if not kept:
+        return categories
+    lines = [FILLS["kept_in_systems"][language]] + [
+        FILLS["kept_in_system"][language].format(
+            system=_in_language(item["system"], language),
+            category=_in_language(item["category"], language),
+            count=item["count"],
+            date=day(item["until"]),
+        )
+        for item in kept
+    ]
+    return categories + "\n\n" + "\n".join(lines)
+
+
+def _in_language(name, language: str) -> str:
+    """A name from the notice in ``language``; a key the notice no longer has, as it is."""
+    return name.in_language(language) if hasattr(name, "in_language") else str(name)
 
 
 def marker(language: str, what: str) -> str:

@@ -14,6 +14,9 @@ QUESTIONS = (
 FILLS: dict[str, str] = {
     # Art. 17(3): one category kept after an erasure, with the notice's period and ground.
     "kept_record": "- {category}. How long: {period}. Why: {ground}.",
+    # Issue 11, item 5: what an erasure kept in the controller's systems, from the hold list.
+    "kept_in_systems": "In our systems we still keep the following, each until the day given:",
+    "kept_in_system": "- {system}, {category}: {count} kept until {date}",
     # GDPR Art. 19: what staff recorded for one recipient.
     "recipient_told": "- {recipient}: told on {date}",
     "recipient_not_told": "- {recipient}: not told. Reason: {reason}",

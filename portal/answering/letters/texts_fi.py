@@ -20,6 +20,11 @@ QUESTIONS = (
 FILLS: dict[str, str] = {
     # Art. 17(3): one category kept after an erasure, with the notice's period and ground.
     "kept_record": "- {category}. Kuinka kauan: {period}. Miksi: {ground}.",
+    # Issue 11, item 5: what an erasure kept in the controller's systems, from the hold list.
+    "kept_in_systems": (
+        "Järjestelmissämme säilytämme vielä nämä tiedot, kunkin mainittuun päivään asti:"
+    ),
+    "kept_in_system": "- {system}, {category}: {count} kpl, {date} asti",
     # GDPR Art. 19: what staff recorded for one recipient.
     "recipient_told": "- {recipient}: kerroimme {date}",
     "recipient_not_told": "- {recipient}: emme kertoneet. Syy: {reason}",

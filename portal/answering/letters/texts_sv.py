@@ -20,6 +20,11 @@ QUESTIONS = (
 FILLS: dict[str, str] = {
     # Art. 17(3): one category kept after an erasure, with the notice's period and ground.
     "kept_record": "- {category}. Hur länge: {period}. Varför: {ground}.",
+    # Issue 11, item 5: what an erasure kept in the controller's systems, from the hold list.
+    "kept_in_systems": (
+        "I våra system sparar vi ännu följande, var och en till och med angivet datum:"
+    ),
+    "kept_in_system": "- {system}, {category}: {count} st., till och med {date}",
     # GDPR Art. 19: what staff recorded for one recipient.
     "recipient_told": "- {recipient}: underrättades {date}",
     "recipient_not_told": "- {recipient}: underrättades inte. Skäl: {reason}",

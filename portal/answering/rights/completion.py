@@ -158,7 +158,8 @@ def erasure_summary(request: SubjectRequest, letter: str = "") -> dict:
     kept = [c for c in notice.data_categories if c.retention.kept_after_erasure]
     return {
         "kept": kept,
-        "listed_in_letter": bool(kept) and kept_records(letter_language(request)) in letter,
+        "listed_in_letter": bool(kept)
+        and kept_records(letter_language(request), request) in letter,
         "requests_kept_until": _requests_kept_until(),
         # What the erasure in the connected systems kept, and until when (issue 11, item 5).
         "systems": erasure_in_systems.letter_facts(request),
