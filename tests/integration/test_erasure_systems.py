@@ -425,6 +425,28 @@ def test_an_address_shared_by_two_records_shows_both_before_anything_is_done(
     assert rows(panel, "customers", id=company)[0]["email"] == AINO
 
 
+def test_no_erasure_is_carried_out_for_an_impostor_without_an_identity_decision(
+    app, make_user, mailbox, deliver, staff, db, register
+):
+    panel, _billing = register
+    customer_id, _ = aino_ids(register)
+    # Someone who knows Aino's customer number asks from their own address (issue 11, "Why").
+    request_id = ask_erasure(
+        app, make_user, mailbox, deliver, email="huijari@example.net", customer_number="10001"
+    )
+    assert events(db, request_id, "identity.decided") == []
+    assert erasure_action(staff, request_id, "plan").status_code == 302
+    response = erasure_action(staff, request_id, "carry-out")
+    assert response.status_code == 302
+    follow = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Kirjaa ensin, miten pyytäjän henkilöllisyys varmistettiin" in follow, follow[
+        follow.find("flash") : follow.find("flash") + 600
+    ]
+    assert events(db, request_id, "erasure.carried_out") == []
+    assert len(rows(panel, "services", customer_id=customer_id)) == 2
+    assert rows(panel, "customers", id=customer_id)[0]["email"] == AINO
+
+
 def test_a_system_that_is_down_is_marked_the_others_are_done_and_a_retry_works(
     app, make_user, mailbox, deliver, staff, db, register
 ):
