@@ -10,7 +10,7 @@ never a second erasure.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,9 +23,10 @@ from portal.register.erasure import ticket as erasure
 from portal.register.findings import Identity
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.lifecycle import ACTIVE
-from portal.subject_requests.locking import lock_request, state_of
+from portal.subject_requests.locking import lock_request
 from portal.web.forms import PortalForm
 from portal.web.staff.forms import _text_length
+from portal.web.staff.seen import locked_as_seen, out_of_date
 from portal.web.staff.views import _render_ticket, bp, staff_required
 
 STATE_TEXTS = {
@@ -112,23 +113,11 @@ def plan_rows(plan) -> list[dict]:
 
 
 def _locked(request_id: int) -> SubjectRequest | None:
-    subject_request = lock_request(request_id)
-    if subject_request is None:
-        abort(404)
-    if (
-        subject_request.kind not in SYSTEM_KINDS
-        or request.form.get("state") != state_of(subject_request)
-        or request.form.get("erasure_state") != erasure.erasure_state(subject_request)
-        or subject_request.status not in ACTIVE
+    subject_request = locked_as_seen(request_id, erasure_state=erasure.erasure_state)
+    if subject_request is not None and (
+        subject_request.kind not in SYSTEM_KINDS or subject_request.status not in ACTIVE
     ):
-        db.session.rollback()
-        flash(
-            _(
-                "Someone else changed this request just now; here is its current state. "
-                "Nothing was done and nothing was sent."
-            ),
-            "error",
-        )
+        out_of_date()
         return None
     return subject_request
 

@@ -7,7 +7,7 @@ The routes join the staff blueprint; ``templates/staff/ticket_identity.html`` as
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,8 +20,9 @@ from portal.extensions import db
 from portal.models import SubjectRequest
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.lifecycle import ACTIVE
-from portal.subject_requests.locking import lock_request, state_of
+from portal.subject_requests.locking import lock_request
 from portal.web.forms import PortalForm
+from portal.web.staff.seen import locked_as_seen
 from portal.web.staff.views import _render_ticket, bp, staff_required
 
 OUTCOME_TEXTS = {
@@ -76,21 +77,7 @@ def ticket_identity(subject_request: SubjectRequest) -> dict:
 
 
 def _locked(request_id: int) -> SubjectRequest | None:
-    """The request, locked; None (after a flash) when the page was out of date."""
-    subject_request = lock_request(request_id)
-    if subject_request is None:
-        abort(404)
-    if request.form.get("state") != state_of(subject_request):
-        db.session.rollback()
-        flash(
-            _(
-                "Someone else changed this request just now; here is its current state. "
-                "Nothing was done and nothing was sent."
-            ),
-            "error",
-        )
-        return None
-    return subject_request
+    return locked_as_seen(request_id)
 
 
 def _back(request_id: int):

@@ -7,14 +7,15 @@ The route joins the staff blueprint; the ticket page draws the panel with
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import SubjectRequest
 from portal.register import tasks
-from portal.subject_requests.locking import lock_request, state_of
+from portal.subject_requests.locking import lock_request
+from portal.web.staff.seen import locked_as_seen
 from portal.web.staff.views import _render_ticket, bp, staff_required
 from portal.web.tasks.forms import SendTaskForm
 
@@ -33,22 +34,10 @@ def ticket_systems(subject_request: SubjectRequest) -> dict:
 @bp.post("/requests/<int:request_id>/systems/<system_key>/task")
 @staff_required
 def send_task(request_id: int, system_key: str):
-    # Locked until the commit: of two clicks (or two colleagues) the second sees the first.
-    subject_request = lock_request(request_id)
+    # Of two clicks (or two colleagues) the second sees the first, and sends nothing.
+    subject_request = locked_as_seen(request_id, tasks_state=tasks.tasks_state)
     if subject_request is None:
-        abort(404)
-    if request.form.get("state") != state_of(subject_request) or request.form.get(
-        "tasks_state"
-    ) != tasks.tasks_state(subject_request):
-        db.session.rollback()
-        flash(
-            _(
-                "Someone else changed this request just now; here is its current state. "
-                "Nothing was done and nothing was sent."
-            ),
-            "error",
-        )
-        return _render_ticket(subject_request), 409
+        return _render_ticket(lock_request(request_id)), 409
     form = SendTaskForm()
     if not form.validate_on_submit():
         db.session.rollback()

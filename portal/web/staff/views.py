@@ -45,6 +45,7 @@ from portal.web.staff.forms import (
     ReplyForm,
     ResolveForm,
 )
+from portal.web.staff.seen import out_of_date
 from portal.web.staff.sensitive import completes_an_erasure
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -326,14 +327,7 @@ def act(request_id: int, action: str):
         abort(404)
     seen = request.form.get("state")
     if seen and seen != state_of(subject_request):
-        db.session.rollback()
-        flash(
-            _(
-                "Someone else changed this request just now; here is its current state. "
-                "Nothing was done and nothing was sent."
-            ),
-            "error",
-        )
+        out_of_date()
         return _render_ticket(subject_request), 409
     if action == "resume":
         return _resume(subject_request)
