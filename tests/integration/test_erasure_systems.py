@@ -23,13 +23,12 @@ from sqlalchemy import select
 from config import database_url
 from portal.models import AuditEvent, RequestStatus, RetentionHold, Role, SubjectRequest
 from portal.register.demo import build_register
-from tests.conftest import csrf_token, free_port, link_in, path_of, sign_in, submit, text_of
+from tests.conftest import csrf_token, free_port, sign_in, submit, text_of
 from tests.integration.conftest import all_recipients_told
+from tests.integration.pages import PASSWORD, ask_through_pages, signed_in_contact_person
 from tests.integration.test_letters import textarea
 
 AINO = "aino.virtanen@example.com"
-PASSWORD = "kirsikkapuu kukkii keväällä"
-STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
 TODAY = date.today()
 YEAR = TODAY.year
 
@@ -78,36 +77,13 @@ def app_settings(app_settings, register):
 
 @pytest.fixture
 def staff(app, make_user):
-    make_user(
-        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
-    )
-    client = app.test_client()
-    assert sign_in(client, "ville@wprod.fi", STAFF_PASSWORD).status_code == 302
-    return client
+    return signed_in_contact_person(app, make_user)
 
 
 def ask_erasure(app, make_user, mailbox, deliver, email=AINO, kind="erasure", **identifiers) -> int:
-    """An account asks (for erasure) through the pages and confirms through the emailed link."""
-    make_user(email=email, name="Aino Virtanen", password=PASSWORD)
-    client = app.test_client()
-    assert sign_in(client, email, PASSWORD).status_code == 302
-    page = client.get(f"/requests/new/{kind}").get_data(as_text=True)
-    key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
-    response = client.post(
-        f"/requests/new/{kind}",
-        data={
-            "csrf_token": csrf_token(page),
-            "submission_key": key,
-            "description": "Poistakaa tietoni.",
-            **identifiers,
-        },
+    return ask_through_pages(
+        app, make_user, mailbox, deliver, email, kind, "Poistakaa tietoni.", **identifiers
     )
-    assert response.status_code == 302
-    deliver()
-    link = path_of(link_in(mailbox.to(email)[-1], "/requests/confirm/"))
-    assert submit(client, link).status_code == 302
-    deliver()
-    return int(response.headers["Location"].split("?")[0].rstrip("/").split("/")[-1])
 
 
 def page_of(staff, request_id) -> str:

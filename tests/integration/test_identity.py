@@ -14,14 +14,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.models import AuditEvent, Outcome, RequestStatus, Role, SubjectRequest
+from portal.models import AuditEvent, Outcome, RequestStatus, SubjectRequest
 from portal.register.demo import build_register
 from tests.conftest import csrf_token, link_in, path_of, sign_in, submit, text_of
+from tests.integration.pages import PASSWORD, ask_through_pages, signed_in_contact_person
 
 AINO = "aino.virtanen@example.com"
 ATTACKER = "huijari@example.net"
-PASSWORD = "kirsikkapuu kukkii keväällä"
-STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
 
 
 @pytest.fixture(scope="session")
@@ -46,37 +45,13 @@ def app_settings(app_settings, register_files):
 
 @pytest.fixture
 def staff(app, make_user):
-    make_user(
-        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
-    )
-    client = app.test_client()
-    assert sign_in(client, "ville@wprod.fi", STAFF_PASSWORD).status_code == 302
-    return client
+    return signed_in_contact_person(app, make_user)
 
 
 def ask(app, make_user, mailbox, deliver, email, kind="access", **identifiers) -> int:
-    """Register-less shortcut: an account with ``email`` asks through the pages and confirms
-    through the emailed link, as a requester does."""
-    make_user(email=email, name="Aino Virtanen", password=PASSWORD)
-    client = app.test_client()
-    assert sign_in(client, email, PASSWORD).status_code == 302
-    page = client.get(f"/requests/new/{kind}").get_data(as_text=True)
-    key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
-    response = client.post(
-        f"/requests/new/{kind}",
-        data={
-            "csrf_token": csrf_token(page),
-            "submission_key": key,
-            "description": "Haluan kopion tiedoistani.",
-            **identifiers,
-        },
+    return ask_through_pages(
+        app, make_user, mailbox, deliver, email, kind, "Haluan kopion tiedoistani.", **identifiers
     )
-    assert response.status_code == 302
-    deliver()
-    link = path_of(link_in(mailbox.to(email)[-1], "/requests/confirm/"))
-    assert submit(client, link).status_code == 302
-    deliver()
-    return int(response.headers["Location"].split("?")[0].rstrip("/").split("/")[-1])
 
 
 def events(db, request_id, action):

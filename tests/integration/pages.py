@@ -1,0 +1,47 @@
+"""What a requester and the contact person do through the pages, shared by the tests of the
+register's systems (identity, the copy of the data, erasure)."""
+
+from __future__ import annotations
+
+from portal.models import Role
+from tests.conftest import csrf_token, link_in, path_of, sign_in, submit
+
+PASSWORD = "kirsikkapuu kukkii keväällä"
+STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
+
+
+def signed_in_contact_person(app, make_user):
+    """The contact person the notice names, signed in (with the second factor) on a client."""
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    client = app.test_client()
+    assert sign_in(client, "ville@wprod.fi", STAFF_PASSWORD).status_code == 302
+    return client
+
+
+def ask_through_pages(
+    app, make_user, mailbox, deliver, email, kind, description, **identifiers
+) -> int:
+    """An account with ``email`` asks through the request form and confirms through the emailed
+    link, as a requester does; returns the request's id."""
+    make_user(email=email, name="Aino Virtanen", password=PASSWORD)
+    client = app.test_client()
+    assert sign_in(client, email, PASSWORD).status_code == 302
+    page = client.get(f"/requests/new/{kind}").get_data(as_text=True)
+    key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        f"/requests/new/{kind}",
+        data={
+            "csrf_token": csrf_token(page),
+            "submission_key": key,
+            "description": description,
+            **identifiers,
+        },
+    )
+    assert response.status_code == 302
+    deliver()
+    link = path_of(link_in(mailbox.to(email)[-1], "/requests/confirm/"))
+    assert submit(client, link).status_code == 302
+    deliver()
+    return int(response.headers["Location"].split("?")[0].rstrip("/").split("/")[-1])
