@@ -155,6 +155,17 @@ def test_erasure_needs_every_recipient_accounted_for(staff_client, make_request,
     assert db.session.get(SubjectRequest, request_id).status is RequestStatus.OPEN
 
 
+def test_the_missing_recipients_are_named_in_the_staff_members_language(
+    staff_client, make_request, db
+):
+    request_id = make_request(kind=RequestKind.ERASURE)
+    submit(staff_client, "/language", {"lang": "en"}, page="/staff/")
+    response = ticket(staff_client, request_id, "resolve", {"outcome": "completed"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Authorities" in page and "Viranomaiset" not in page
+
+
 def test_a_staff_account_is_not_erased(staff_client, make_request, make_user, db):
     colleague = make_user(email="kalle@wprod.fi", name="Kalle Kollega", role=Role.STAFF)
     request_id = make_request(colleague, kind=RequestKind.ERASURE)

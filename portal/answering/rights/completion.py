@@ -115,7 +115,7 @@ def _check(request: SubjectRequest, outcome: Outcome, reasons: str, completion: 
             if notified_on is not None and notified_on > today:
                 raise RequestError(_l("A date of notifying a recipient cannot be in the future."))
             if (notified_on is None) == (not reason.strip()):
-                missing.append(str(recipient.name.in_language("fi")))
+                missing.append(str(recipient.name.in_language(current_language())))
         if missing:
             raise RequestError(
                 _l(
