@@ -178,6 +178,23 @@ class Config:
     # A sender that crashed mid-delivery leaves its claim; others may take the message after this.
     OUTBOX_CLAIM_SECONDS = _env_int("OUTBOX_CLAIM_SECONDS", 300)
 
+    # The privacy mailbox the portal reads (`flask inbox fetch`). INBOX_SECURITY is "tls"
+    # (IMAPS, port 993), "starttls" (port 143) or "none" (loopback only: tests, a local relay).
+    INBOX_HOST = _env("INBOX_HOST")
+    INBOX_PORT = _env_int("INBOX_PORT", 993)
+    INBOX_USER = _env("INBOX_USER")
+    INBOX_PASSWORD = _env("INBOX_PASSWORD")
+    INBOX_SECURITY = _env("INBOX_SECURITY", "tls")
+    INBOX_FOLDER = _env("INBOX_FOLDER", "INBOX")
+    # Stored messages get the keyword INBOX_PROCESSED_FLAG; with INBOX_PROCESSED_FOLDER set they
+    # are also moved there, out of the way of people reading the mailbox.
+    INBOX_PROCESSED_FLAG = _env("INBOX_PROCESSED_FLAG", "$PortalStored")
+    INBOX_PROCESSED_FOLDER = _env("INBOX_PROCESSED_FOLDER")
+    # The raw message kept as evidence is cut at this size (the cut is recorded).
+    INBOX_MAX_BYTES = _env_int("INBOX_MAX_BYTES", 25 * 1024 * 1024)
+    INBOX_TIMEOUT = _env_int("INBOX_TIMEOUT", 30)
+    INBOX_BATCH_SIZE = _env_int("INBOX_BATCH_SIZE", 50)
+
     # Signed links in email, each purpose with its own lifetime.
     CONFIRM_EMAIL_MAX_AGE = _env_int("CONFIRM_EMAIL_MAX_AGE", 3 * 24 * 3600)
     RESET_PASSWORD_MAX_AGE = _env_int("RESET_PASSWORD_MAX_AGE", 2 * 3600)

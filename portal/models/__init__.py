@@ -3,6 +3,7 @@
 from portal.models.attachment import Attachment
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
+from portal.models.incoming import ArrivalSource, IncomingMessage, IncomingState
 from portal.models.letter import LetterOverride
 from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.request import (
@@ -29,6 +30,7 @@ from portal.models.user import Role, User
 
 __all__ = [
     "AccessPackage",
+    "ArrivalSource",
     "Attachment",
     "AuditEvent",
     "Base",
@@ -37,6 +39,8 @@ __all__ = [
     "ExcessiveGround",
     "ExcessiveMeasure",
     "HoldEnd",
+    "IncomingMessage",
+    "IncomingState",
     "LetterOverride",
     "LiftEnd",
     "OutboxMessage",

@@ -1,0 +1,298 @@
+"""The privacy mailbox read over IMAP from a real Dovecot: each message stored once, with the
+receiving server's arrival time, however many fetchers run and wherever one of them dies."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import free_port
+from tests.dovecot import Dovecot
+
+FLAG = "$PortalStored"
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    # Not under pytest's temporary directory: every pytest run makes that private to root again
+    # (0700), and Dovecot reads its passwd file as an unprivileged user.
+    directory = Path(tempfile.mkdtemp(prefix="dovecot-"))
+    server = Dovecot(directory).start()
+    yield server
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def imap(dovecot):
+    dovecot.empty()
+    return dovecot
+
+
+@pytest.fixture
+def app_settings(app_settings, imap):
+    return {**app_settings, **imap.settings()}
+
+
+def mail(
+    n: int = 1,
+    *,
+    sender: str = "aino.asiakas@example.fi",
+    subject: str = "Pyyntö: poistakaa tietoni",
+    body: str = "Hei, haluan että tietoni poistetaan.",
+    headers: str = "",
+    domain: str = "example.fi",
+) -> bytes:
+    return (
+        f"From: Aino Asiakas <{sender}>\r\nTo: tietosuoja@wprod.example\r\n"
+        f"Subject: {subject}\r\nDate: Mon, 30 Nov 2026 09:00:00 +0200\r\n"
+        f"Message-ID: <msg-{n}-{time.time_ns()}@{domain}>\r\n{headers}"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def rows(app):
+    from portal.extensions import db
+    from portal.models import IncomingMessage
+
+    with app.app_context():
+        found = db.session.scalars(select(IncomingMessage).order_by(IncomingMessage.uid)).all()
+        db.session.expunge_all()
+        return found
+
+
+def fetch(app):
+    return app.test_cli_runner().invoke(args=["inbox", "fetch"])
+
+
+def test_a_message_is_stored_once_with_the_servers_arrival_time_and_flagged(app, imap):
+    from portal.inbox.fetcher import raw_path
+
+    # Delivered three days ago (INTERNALDATE), whatever the sender's Date header says: arrival
+    # starts the clock (EDPB 01/2022 §159).
+    delivered = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
+    raw = mail()
+    imap.append(raw, when=delivered.timestamp())
+
+    result = fetch(app)
+    assert result.exit_code == 0, result.output
+    assert "stored 1" in result.output
+    (row,) = rows(app)
+    assert row.arrived_at == delivered
+    assert row.arrival_source.value == "internaldate"
+    assert (row.sender, row.sender_name) == ("aino.asiakas@example.fi", "Aino Asiakas")
+    assert row.subject == "Pyyntö: poistakaa tietoni"
+    assert row.body_text == "Hei, haluan että tietoni poistetaan."
+    assert row.state.value == "new" and row.automatic is None
+    with app.app_context():
+        assert raw_path(row).read_bytes() == raw
+    assert row.raw_sha256 == hashlib.sha256(raw).hexdigest() and not row.raw_truncated
+    assert FLAG in imap.flags()[row.uid]
+
+    again = fetch(app)
+    assert again.exit_code == 0 and "stored" not in again.output
+    assert len(rows(app)) == 1
+
+
+def test_two_fetchers_at_the_same_time_store_each_message_once(app, imap):
+    from portal.inbox.fetcher import Fetcher, raw_path
+
+    for n in range(6):
+        imap.append(mail(n, subject=f"Viesti {n}"))
+    errors = []
+    start = threading.Barrier(2)
+
+    def run():
+        with app.app_context():
+            start.wait()
+            try:
+                Fetcher().fetch_new()
+            except Exception as exc:  # pragma: no cover - shown in the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    stored = rows(app)
+    assert sorted(r.subject for r in stored) == [f"Viesti {n}" for n in range(6)]
+    assert all(FLAG in flags for flags in imap.flags().values())
+    with app.app_context():
+        # The loser's copy of the raw bytes went with its rollback: one file per message.
+        files = [p for p in (raw_path(stored[0]).parents[1]).rglob("*") if p.is_file()]
+    assert len(files) == 6
+
+
+def test_a_crash_between_storing_and_flagging_stores_nothing_twice(app, imap):
+    from portal.inbox.fetcher import Fetcher
+
+    class DiesBeforeFlagging(Fetcher):
+        def mark_processed(self, imap_, uid):
+            raise SystemExit("killed between the commit and the flag")
+
+    imap.append(mail())
+    with app.app_context(), pytest.raises(SystemExit):
+        DiesBeforeFlagging().fetch_new()
+    assert len(rows(app)) == 1
+    assert all(FLAG not in flags for flags in imap.flags().values())
+
+    result = fetch(app)
+    assert result.exit_code == 0, result.output
+    assert "stored 0, already stored 1" in result.output
+    assert len(rows(app)) == 1
+    assert all(FLAG in flags for flags in imap.flags().values())
+
+
+def test_the_same_message_delivered_twice_is_stored_once(app, imap):
+    raw = mail()
+    imap.append(raw)
+    imap.append(raw)
+    assert fetch(app).exit_code == 0
+    assert len(rows(app)) == 1
+    assert all(FLAG in flags for flags in imap.flags().values())
+
+
+BOUNDARY = "b0undary"
+HOSTILE = {
+    "malformed MIME": (
+        "From: a@example.fi\r\nSubject: rikki\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; boundary="{BOUNDARY}"\r\n\r\n'
+        f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nosa yksi ilman loppua\r\n"
+    ).encode(),
+    "wrong charset": (
+        b"From: b@example.fi\r\nSubject: merkit\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"\r\nP\xe4iv\xe4\xe4, tietoni pois\r\n"
+    ),
+    "unknown charset": (
+        b"From: c@example.fi\r\nSubject: outo\r\nContent-Type: text/plain; charset=x-klingon\r\n"
+        b"\r\nT\xf6rkeit\xe4 merkkej\xe4\r\n"
+    ),
+    "missing charset": (
+        b"From: d@example.fi\r\nSubject: =?utf-8?q?Ei_merkist=C3=B6=C3=A4?=\r\n\r\n"
+        b"H\xc3\xa4lsningar\r\n"
+    ),
+    "HTML only": (
+        b"From: e@example.fi\r\nSubject: html\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<p>Hei<script>alert(1)</script></p><p>poista <b>kaikki</b></p>"
+    ),
+    "no headers at all": b"just some bytes \xff\xfe without a header\r\n",
+}
+
+
+def test_hostile_and_broken_messages_are_stored_and_readable(app, imap):
+    for raw in HOSTILE.values():
+        imap.append(raw)
+    assert fetch(app).exit_code == 0
+    by_sender = {r.sender: r for r in rows(app)}
+    assert len(rows(app)) == len(HOSTILE)
+    assert "osa yksi" in by_sender["a@example.fi"].body_text
+    assert by_sender["b@example.fi"].body_text == "Päivää, tietoni pois"
+    assert by_sender["c@example.fi"].body_text == "Törkeitä merkkejä"
+    assert by_sender["c@example.fi"].defects
+    assert by_sender["d@example.fi"].subject == "Ei merkistöä"
+    html = by_sender["e@example.fi"].body_text
+    assert "alert" not in html and "<" not in html and "poista kaikki" in html
+    assert "just some bytes" in by_sender[""].body_text
+
+
+def test_a_huge_message_is_stored_cut_at_the_limit_and_says_so(app_settings, make_app, imap):
+    app = make_app(INBOX_MAX_BYTES=64 * 1024)
+    raw = mail(body="x" * 500_000)
+    imap.append(raw)
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    assert row.raw_truncated and row.stored_size == 64 * 1024
+    assert row.raw_size == len(raw) and row.sender == "aino.asiakas@example.fi"
+
+
+def test_many_attachments_are_listed_up_to_a_limit_and_counted(app, imap):
+    parts = "".join(
+        f"--{BOUNDARY}\r\nContent-Type: application/pdf\r\n"
+        f'Content-Disposition: attachment; filename="liite-{n}.pdf"\r\n\r\n%PDF-1.4\r\n'
+        for n in range(300)
+    )
+    raw = (
+        "From: f@example.fi\r\nSubject: liitteet\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; boundary="{BOUNDARY}"\r\n\r\n'
+        f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nLiitteet mukana.\r\n"
+        f"{parts}--{BOUNDARY}--\r\n"
+    ).encode()
+    imap.append(raw)
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    assert len(row.attachments) == 200 and row.attachments[0]["name"] == "liite-0.pdf"
+    assert "100 more attachments" in row.defects and row.body_text == "Liitteet mukana."
+
+
+def test_auto_replies_bounces_and_our_own_mail_are_marked_never_to_be_answered(app, imap):
+    imap.append(mail(1, sender="x@example.fi", headers="Auto-Submitted: auto-replied\r\n"))
+    imap.append(mail(2, sender="mailer-daemon@example.fi"))
+    imap.append(mail(3, sender="tietosuoja@wprod.example"))
+    imap.append(mail(4, sender="ihminen@example.fi"))
+    # A copy of our own notification, looped back by a forwarder.
+    imap.append(
+        mail(
+            5,
+            sender="noreply@example.fi",
+            headers="Auto-Submitted: auto-generated\r\n",
+            domain="wprod.example",
+        )
+    )
+    # A person writing from the controller's own domain is a person.
+    imap.append(mail(6, sender="ville@wprod.example", domain="wprod.example"))
+    assert fetch(app).exit_code == 0
+    marks = {r.sender: r.automatic for r in rows(app)}
+    assert marks == {
+        "x@example.fi": "auto-submitted",
+        "mailer-daemon@example.fi": "bounce",
+        "tietosuoja@wprod.example": "own",
+        "ihminen@example.fi": None,
+        "noreply@example.fi": "own",
+        "ville@wprod.example": None,
+    }
+
+
+def test_a_mailbox_that_is_down_is_reported_in_one_line_and_nothing_is_stored(make_app, imap):
+    app = make_app(INBOX_PORT=free_port())  # nothing listens there
+    imap.append(mail())
+    result = fetch(app)
+    assert result.exit_code != 0
+    assert result.output.strip().count("\n") == 0
+    assert "mailbox is unavailable" in result.output
+    assert rows(app) == []
+
+
+def test_a_running_fetcher_waits_out_a_mailbox_outage(make_app, imap, caplog):
+    from portal.inbox.runner import run_fetcher
+
+    app = make_app(INBOX_PORT=free_port())
+    imap.append(mail())
+    with app.app_context():
+        run_fetcher(duration=1.5, interval=0.1, max_pause=0.2)
+    assert "the mailbox is unavailable" in caplog.text
+    assert rows(app) == []
+    # Back up: the next pass stores what waited.
+    caplog.clear()
+    app.config["INBOX_PORT"] = imap.port
+    with app.app_context():
+        # Long enough for a loaded machine: every pass after the first finds nothing new.
+        run_fetcher(duration=3, interval=0.2)
+    assert len(rows(app)) == 1, caplog.text
+
+
+def test_dates_are_never_in_the_future_of_the_fetch(app, imap):
+    imap.append(mail())
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    assert row.arrived_at <= datetime.now(UTC) + timedelta(seconds=5)
