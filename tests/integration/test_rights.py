@@ -18,7 +18,7 @@ from portal.models import (
     SuppressionEntry,
     User,
 )
-from tests.conftest import submit, text_of
+from tests.conftest import html_of, submit, text_of
 from tests.integration.conftest import TODAY_ISO, all_recipients_told, ticket
 
 
@@ -121,6 +121,9 @@ def test_erasure_keeps_what_the_notice_says_and_the_letter_says_so(
     for category in erased:
         assert category.name["fi"] not in letter
     assert "Tietonne on poistettu." in letter
+    # No link to the request's page, which the person, without an account now, cannot open.
+    assert f"/requests/{request_id}" not in letter
+    assert f"/requests/{request_id}" not in html_of(mailbox.to("poisto@example.fi")[-1])
 
     # The person can no longer sign in.
     other = app.test_client()
