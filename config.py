@@ -170,6 +170,12 @@ class Config:
     # byte at a time cannot hold the sender for longer. Below OUTBOX_CLAIM_SECONDS (checked).
     MAIL_DELIVERY_DEADLINE = _env_int("MAIL_DELIVERY_DEADLINE", 60)
     MAIL_SUPPRESS_SEND = False
+    # The Reply-To of mail about a request, with {token} for the request's reply token, e.g.
+    # "tietosuoja+{token}@wprod.fi": the mail server must deliver every such address to the
+    # privacy mailbox. Unset: no Reply-To (replies go to MAIL_DEFAULT_SENDER).
+    MAIL_REPLY_TO_TEMPLATE = _env("MAIL_REPLY_TO_TEMPLATE")
+    # The right-hand side of the portal's Message-IDs; the sender's domain when unset.
+    MAIL_MESSAGE_ID_DOMAIN = _env("MAIL_MESSAGE_ID_DOMAIN")
     MAILBOX_DIR = _env("MAILBOX_DIR", str(INSTANCE_DIR / "mailbox"))
     DEV_MAILBOX = False
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)

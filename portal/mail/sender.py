@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.errors import database_unavailable
 from portal.extensions import db
+from portal.mail.threads import stored_headers
 from portal.mail.transports import (
     TRANSPORTS,
     DeliveryError,
@@ -135,6 +136,8 @@ class OutboxSender:
                     continue  # another sender has it, or it was sent meanwhile
                 message = db.session.get(OutboxMessage, message_id)
                 if message is not None:
+                    # Read now, not during delivery: the headers decided when it was queued.
+                    message.thread_headers = stored_headers(message.id)
                     # Detached, it keeps its loaded values through the rollback: no transaction
                     # stays open, and no query runs, while the message is with the SMTP server.
                     db.session.expunge(message)

@@ -40,10 +40,17 @@ def build_mime(message: OutboxMessage) -> Message:
         html=message.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
-    # A stable Message-ID lets a receiving server recognise a redelivery after a crash.
+    # A stable Message-ID lets a receiving server recognise a redelivery after a crash. Mail
+    # about a request has its own, decided when it was queued (portal.mail.threads), with the
+    # Reply-To and thread headers that let a reply find the request again.
+    thread = dict(getattr(message, "thread_headers", None) or {})
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ")
-    mime.msgId = f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{domain}>"
-    mime.extra_headers = {"Auto-Submitted": "auto-generated"}
+    mime.msgId = thread.pop(
+        "Message-ID", f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+    )
+    if "Reply-To" in thread:
+        mime.reply_to = thread.pop("Reply-To")
+    mime.extra_headers = {"Auto-Submitted": "auto-generated", **thread}
     return mime
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from portal import audit, files
-from portal.mail import queue_email
+from portal.extensions import db
+from portal.mail import queue_email, threads
 from portal.models import SubjectRequest, User
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
@@ -29,12 +30,18 @@ def notify(request: SubjectRequest, template: str, *, to: User | str, subject, *
         kind_title=KINDS[request.kind].title,
         **context,
     )
+    # The outbox message needs its id before the record can name it: the sender looks its
+    # headers up by it, so a retry carries the same Message-ID (portal.mail.threads).
+    db.session.flush()
+    headers = threads.thread_headers(request.id, address)
     audit.record(
-        "email.queued",
+        threads.QUEUED,
         request=request,
         to=address,
         template=template,
         email_subject=message.subject,
+        outbox_id=message.id,
+        **threads.details_of(headers),
     )
     return message
 

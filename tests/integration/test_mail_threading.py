@@ -1,0 +1,114 @@
+"""Replies that can find their way back: the Reply-To token, stable Message-IDs and thread headers
+on delivered mail about a request, the same Message-ID on every attempt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import AuditEvent, OutboxMessage, OutboxStatus, utcnow
+from tests.conftest import SMTPSink, free_port
+
+REPLY_TO = "tietosuoja+{token}@wprod.example"
+
+
+@pytest.fixture
+def app_settings(app_settings):
+    return {**app_settings, "MAIL_REPLY_TO_TEMPLATE": REPLY_TO}
+
+
+@pytest.fixture
+def requester(make_user):
+    return make_user(email="aino@example.fi", name="Aino Asiakas")
+
+
+def _delivered_about(app, mailbox, deliver, request_id, address="aino@example.fi"):
+    deliver(now=utcnow() + timedelta(minutes=1))
+    with app.app_context():
+        from portal.mail.threads import reply_token
+
+        token = reply_token(request_id)
+    return [m for m in mailbox.to(address) if token in (m["Message-ID"] or "")], token
+
+
+def test_mail_about_a_request_carries_its_token_and_a_thread(
+    app, mailbox, deliver, make_request, requester
+):
+    request_id = make_request(requester)
+    messages, token = _delivered_about(app, mailbox, deliver, request_id)
+    # Received, then confirmed: two messages about this request to Aino.
+    assert len(messages) >= 2
+    for message in messages:
+        assert message["Reply-To"] == f"tietosuoja+{token}@wprod.example"
+        assert message["Message-ID"].endswith("@wprod.example>")
+    first, second = messages[0], messages[1]
+    assert first["In-Reply-To"] is None
+    assert second["In-Reply-To"] == first["Message-ID"]
+    assert second["References"].split() == [first["Message-ID"]]
+    if len(messages) > 2:
+        assert messages[2]["References"].split() == [first["Message-ID"], second["Message-ID"]]
+    assert len({m["Message-ID"] for m in messages}) == len(messages)
+
+
+def test_another_request_has_another_token_and_thread(
+    app, mailbox, deliver, make_request, requester
+):
+    one = make_request(requester)
+    other = make_request(requester)
+    ones, one_token = _delivered_about(app, mailbox, deliver, one)
+    others, other_token = _delivered_about(app, mailbox, deliver, other)
+    assert one_token != other_token
+    assert ones and others
+    # The other request's first message starts its own thread.
+    assert others[0]["In-Reply-To"] is None
+    assert {m["Message-ID"] for m in ones}.isdisjoint({m["Message-ID"] for m in others})
+
+
+def test_without_a_reply_to_template_replies_go_to_the_sender_as_before(
+    app, mailbox, deliver, make_request, requester
+):
+    app.config["MAIL_REPLY_TO_TEMPLATE"] = None
+    request_id = make_request(requester)
+    messages, _ = _delivered_about(app, mailbox, deliver, request_id)
+    assert messages
+    assert all(m["Reply-To"] is None for m in messages)
+
+
+class RefusingSink(SMTPSink):
+    """Takes the whole message, then answers 451: the sender must try again."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        return "451 Requested action aborted: local error in processing"
+
+
+def test_a_retry_sends_the_same_message_id(app, db, mailbox, deliver, make_request, requester):
+    refusing = RefusingSink(free_port()).start()
+    app.config["MAIL_PORT"] = refusing.port
+    try:
+        request_id = make_request(requester)
+        first_try = deliver()
+    finally:
+        refusing.stop()
+    assert first_try.retrying and not first_try.sent
+    app.config["MAIL_PORT"] = mailbox.port
+    second_try = deliver(now=utcnow() + timedelta(hours=1))
+    assert sorted(second_try.sent) == sorted(first_try.retrying)
+
+    queued = {
+        e.details["outbox_id"]: e.details["message_id"]
+        for e in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.request_id == request_id, AuditEvent.action == "email.queued"
+            )
+        )
+    }
+    refused = {m["Message-ID"] for m in refusing.messages}
+    delivered = {m["Message-ID"] for m in mailbox.messages}
+    # Each attempt of one outbox message carried the id recorded when it was queued.
+    assert len(refusing.messages) == len(queued) >= 2
+    assert refused == delivered == set(queued.values())
+    for outbox_id in queued:
+        assert db.session.get(OutboxMessage, outbox_id).status is OutboxStatus.SENT
