@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.staff import access as _staff_access  # noqa: F401 - adds its routes to bp
     from portal.web.staff import erasure as _staff_erasure  # noqa: F401 - the Erasure panel
     from portal.web.staff import identity as _staff_identity  # noqa: F401 - the Identity panel
+    from portal.web.staff import inbox as _staff_inbox  # noqa: F401 - the privacy mailbox
     from portal.web.staff import intake as _staff_intake  # noqa: F401 - adds its routes to bp
     from portal.web.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
     from portal.web.staff import rectify as _staff_rectify  # noqa: F401 - corrections

@@ -388,3 +388,41 @@ def test_the_systems_part_of_a_restriction_with_the_panels_flag_set(
         name="restriction-ticket",
     )
     assert problems == []
+
+
+def test_the_inbox_and_a_message_in_it(app, browser, live_server, people, db):
+    """The staff inbox beside the queue, and one message: a long unbroken line, attachments, a
+    message cut at the size limit and sent by a program (every notice shown at once)."""
+    from datetime import UTC, datetime
+
+    from portal.models import ArrivalSource, IncomingMessage
+
+    message = IncomingMessage(
+        mailbox="privacy@mail.example/INBOX",
+        uidvalidity=1,
+        uid=1,
+        message_id="a11y@example.fi",
+        sender="aino.asiakas@example.fi",
+        sender_name="Aino Asiakas",
+        subject="Pyyntö: haluan tietää, mitä tietoja minusta on",
+        arrived_at=datetime(2026, 11, 27, 14, 30, tzinfo=UTC),
+        arrival_source=ArrivalSource.DATE_HEADER,
+        body_text="Hei,\n\nhaluan kopion tiedoistani.\n\n" + "x" * 300 + "\n\nTerveisin\nAino",
+        attachments=[{"name": "henkilokortti.pdf", "size": 123456, "type": "application/pdf"}],
+        automatic="auto-submitted",
+        storage_key="a" * 64,
+        raw_size=30_000_000,
+        stored_size=25 * 1024 * 1024,
+        raw_sha256="0" * 64,
+        raw_truncated=True,
+        defects="unknown charset x-klingon",
+    )
+    db.session.add(message)
+    db.session.commit()
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems = []
+    for path in ("/staff/inbox", f"/staff/inbox/{message.id}"):
+        problems += check_page(
+            browser, live_server, path, storage_state=state, name="staff" + re.sub(r"\W", "-", path)
+        )
+    assert problems == []

@@ -296,3 +296,52 @@ def test_dates_are_never_in_the_future_of_the_fetch(app, imap):
     assert fetch(app).exit_code == 0
     (row,) = rows(app)
     assert row.arrived_at <= datetime.now(UTC) + timedelta(seconds=5)
+
+
+# The staff inbox ---------------------------------------------------------------------------------
+
+
+def test_staff_see_the_message_with_the_due_date_it_would_have_from_its_arrival(
+    app, imap, staff_client
+):
+    # 22:30 UTC on Sunday 29 November is 00:30 on Monday 30 November in Helsinki: the clock
+    # counts from the local day of arrival, so a request is due on Wednesday 30 December.
+    arrived = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)
+    imap.append(
+        mail(body="Haluan kopion tiedoistani.\n<b>ei lihavoitu</b><script>alert(1)</script>"),
+        when=arrived.timestamp(),
+    )
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+
+    listing = staff_client.get("/staff/inbox")
+    assert listing.status_code == 200
+    page = listing.get_data(as_text=True)
+    assert "Pyyntö: poistakaa tietoni" in page and "aino.asiakas@example.fi" in page
+    assert "30.12.2026" in page and "29.12.2026" not in page
+    assert f"/staff/inbox/{row.id}" in page
+
+    shown = staff_client.get(f"/staff/inbox/{row.id}").get_data(as_text=True)
+    assert "Haluan kopion tiedoistani." in shown and "30.12.2026" in shown
+    # The text is text: markup in it is shown, never run.
+    assert "&lt;b&gt;ei lihavoitu&lt;/b&gt;" in shown and "<script>alert(1)" not in shown
+
+
+def test_broken_messages_open_without_an_error(app, imap, staff_client):
+    for raw in HOSTILE.values():
+        imap.append(raw)
+    assert fetch(app).exit_code == 0
+    for row in rows(app):
+        assert staff_client.get(f"/staff/inbox/{row.id}").status_code == 200
+    assert staff_client.get("/staff/inbox").status_code == 200
+
+
+def test_a_requester_cannot_open_the_inbox(app, imap, make_user, client, login):
+    imap.append(mail())
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    assert client.get(f"/staff/inbox/{row.id}").status_code == 302  # signed out: to sign-in
+    make_user()
+    login()
+    assert client.get("/staff/inbox").status_code == 403
+    assert client.get(f"/staff/inbox/{row.id}").status_code == 403
