@@ -345,3 +345,56 @@ def test_a_requester_cannot_open_the_inbox(app, imap, make_user, client, login):
     login()
     assert client.get("/staff/inbox").status_code == 403
     assert client.get(f"/staff/inbox/{row.id}").status_code == 403
+
+
+def test_staff_mark_a_message_not_a_request_with_a_reason_on_the_audit_trail(
+    app, imap, staff_client
+):
+    from portal.extensions import db
+    from portal.models import AuditEvent
+    from tests.conftest import submit
+
+    imap.append(mail(subject="Tarjous: halpoja palvelimia"))
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    page = f"/staff/inbox/{row.id}"
+    action = f"/staff/inbox/{row.id}/not-a-request"
+
+    refused = submit(staff_client, action, {"reason": "  "}, page=page)
+    assert refused.status_code == 400 and rows(app)[0].state.value == "new"
+
+    done = submit(staff_client, action, {"reason": "Mainos, ei tietosuoja-asia."}, page=page)
+    assert done.status_code == 302
+    (row,) = rows(app)
+    assert row.state.value == "not_request" and row.state_reason == "Mainos, ei tietosuoja-asia."
+    assert "Tarjous" not in staff_client.get("/staff/inbox").get_data(as_text=True)
+    shown = staff_client.get(page).get_data(as_text=True)
+    assert "Mainos, ei tietosuoja-asia." in shown and "Ville Kärpijoki" in shown
+
+    # A second decision (another staff member's tab, opened before) changes nothing.
+    again = submit(staff_client, action, {"reason": "Toinen syy."}, page=page)
+    assert again.status_code in (302, 400)
+    assert rows(app)[0].state_reason == "Mainos, ei tietosuoja-asia."
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "inbox.not_a_request")
+        ).all()
+        assert len(events) == 1
+        assert events[0].body == "Mainos, ei tietosuoja-asia."
+        assert events[0].details["incoming_message"] == row.id
+        assert events[0].details["sender"] == "aino.asiakas@example.fi"
+
+
+def test_a_requester_cannot_mark_a_message(app, imap, make_user, client, login):
+    from tests.conftest import csrf_token
+
+    imap.append(mail())
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    make_user()
+    login()
+    token = csrf_token(client.get("/requests/").get_data(as_text=True))
+    response = client.post(
+        f"/staff/inbox/{row.id}/not-a-request", data={"reason": "x", "csrf_token": token}
+    )
+    assert response.status_code == 403 and rows(app)[0].state.value == "new"

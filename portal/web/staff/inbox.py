@@ -11,19 +11,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, current_app, render_template
-from sqlalchemy import select
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select, update
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from portal import audit
 from portal.deadlines import due_date
 from portal.extensions import db
-from portal.models import IncomingMessage, IncomingState
+from portal.models import IncomingMessage, IncomingState, User, utcnow
 from portal.subject_requests.clock import controller_today, local_day
+from portal.web.forms import PortalForm
 from portal.web.staff.views import bp, staff_required
 
 # Waiting for a decision: what the inbox lists.
 OPEN_STATES = (IncomingState.NEW, IncomingState.WAITING)
 # A page of the inbox; older messages stay reachable by their own address.
 PAGE_SIZE = 200
+
+
+class NotARequestForm(PortalForm):
+    reason = TextAreaField(
+        _l("Why it is not a request"),
+        id="not-a-request-reason",
+        validators=[
+            DataRequired(message=_l("Say why the message is not a request.")),
+            Length(max=2000, message=_l("Shorten the reason to at most 2,000 characters.")),
+        ],
+    )
 
 
 def due_if_a_request(arrived_at: datetime) -> date:
@@ -49,15 +67,65 @@ def inbox():
     )
 
 
-@bp.route("/inbox/<int:message_id>")
-@staff_required
-def inbox_message(message_id: int):
+def _message_or_404(message_id: int) -> IncomingMessage:
     message = db.session.get(IncomingMessage, message_id)
     if message is None:
         abort(404)
+    return message
+
+
+def _render_message(message: IncomingMessage, form: NotARequestForm | None = None):
+    decided_by = db.session.get(User, message.decided_by_id) if message.decided_by_id else None
     return render_template(
         "staff/inbox_message.html",
         message=message,
         due_on=due_if_a_request(message.arrived_at),
         today=controller_today(),
+        is_open=message.state in OPEN_STATES,
+        decided_by=decided_by,
+        form=form or NotARequestForm(),
     )
+
+
+@bp.route("/inbox/<int:message_id>")
+@staff_required
+def inbox_message(message_id: int):
+    return _render_message(_message_or_404(message_id))
+
+
+@bp.route("/inbox/<int:message_id>/not-a-request", methods=["POST"])
+@staff_required
+def inbox_not_a_request(message_id: int):
+    message = _message_or_404(message_id)
+    form = NotARequestForm()
+    if not form.validate_on_submit():
+        return _render_message(message, form), 400
+    # Only a message still waiting is decided: of two staff members deciding at once, the second
+    # is told it was done, and the audit trail holds one decision (GDPR Art. 5(2)).
+    decided = db.session.execute(
+        update(IncomingMessage)
+        .where(IncomingMessage.id == message.id, IncomingMessage.state.in_(OPEN_STATES))
+        .values(
+            state=IncomingState.NOT_REQUEST,
+            state_reason=form.reason.data.strip(),
+            decided_by_id=current_user.id,
+            decided_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if decided.rowcount != 1:
+        db.session.rollback()
+        flash(_("Someone already decided about this message."), "error")
+        return redirect(url_for("staff.inbox_message", message_id=message.id))
+    audit.record(
+        "inbox.not_a_request",
+        actor=current_user,
+        body=form.reason.data.strip(),
+        incoming_message=message.id,
+        sender=message.sender,
+        message_subject=message.subject,
+        arrived_at=message.arrived_at,
+    )
+    db.session.commit()
+    flash(_("Marked as not a request."), "success")
+    return redirect(url_for("staff.inbox"))
