@@ -16,6 +16,7 @@ the sender's identity is not assumed).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -30,8 +31,12 @@ from portal.extensions import db
 from portal.mail.threads import request_of_token, tokens_in
 from portal.models import SubjectRequest
 
+log = logging.getLogger(__name__)
+
 ADDRESS_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
-THREAD_HEADERS = ("In-Reply-To", "References")
+# In-Reply-To last, so that it comes first when the candidates are read newest first.
+THREAD_HEADERS = ("References", "In-Reply-To")
+MAX_CANDIDATES = 50
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,10 @@ def sender_of(message: EmailMessage) -> str:
 def _header_values(message: EmailMessage, names) -> list[str]:
     values = []
     for name in names:
-        for value in message.get_all(name) or []:
-            values.append(str(value))
+        try:
+            values.extend(str(value) for value in message.get_all(name) or [])
+        except Exception:  # a header the email package cannot read names nothing
+            log.warning("incoming message: the %s header could not be read", name)
     return values
 
 
@@ -66,11 +73,13 @@ def _existing(request_id: int) -> SubjectRequest | None:
 
 
 def _from_tokens(texts: list[str]) -> SubjectRequest | None:
-    for text in texts:
-        for token in tokens_in(text):
-            request_id = request_of_token(token)
-            if request_id is not None and (found := _existing(request_id)) is not None:
-                return found
+    # The newest first (References lists the oldest first), and only so many: a message with
+    # thousands of made-up ids costs no more than one with a few.
+    candidates = [token for text in texts for token in tokens_in(text)][::-1][:MAX_CANDIDATES]
+    for token in candidates:
+        request_id = request_of_token(token)
+        if request_id is not None and (found := _existing(request_id)) is not None:
+            return found
     return None
 
 
@@ -87,7 +96,10 @@ def _reference_in(subject: str) -> str | None:
 
 def match_request(message: EmailMessage) -> Match:
     """The request ``message`` belongs to, how it was found, and whether its sender may join it."""
-    sender = sender_of(message)
+    try:
+        sender = sender_of(message)
+    except Exception:  # an unreadable From matches no requester
+        sender = ""
     addresses = [a for _, a in getaddresses(_header_values(message, ADDRESS_HEADERS))]
     for by, texts in (
         ("token", [a.partition("@")[0] for a in addresses]),
@@ -97,7 +109,7 @@ def match_request(message: EmailMessage) -> Match:
         if found is not None:
             matches = bool(sender) and sender == _requester_address(found)
             return Match(found.id, by, matches)
-    reference = _reference_in(str(message.get("Subject") or ""))
+    reference = _reference_in(" ".join(_header_values(message, ("Subject",))))
     if reference and sender:
         found = db.session.scalar(
             select(SubjectRequest).where(SubjectRequest.reference == reference)

@@ -137,7 +137,7 @@ class OutboxSender:
                 message = db.session.get(OutboxMessage, message_id)
                 if message is not None:
                     # Read now, not during delivery: the headers decided when it was queued.
-                    message.thread_headers = stored_headers(message.id)
+                    message.thread_headers = stored_headers(message.id, message.created_at)
                     # Detached, it keeps its loaded values through the rollback: no transaction
                     # stays open, and no query runs, while the message is with the SMTP server.
                     db.session.expunge(message)

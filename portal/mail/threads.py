@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
@@ -36,6 +37,8 @@ QUEUED = "email.queued"
 # How many earlier Message-IDs a References header names: enough for any client to thread,
 # short enough for a long case (RFC 5322 §3.6.4 allows trimming the middle of the list).
 MAX_REFERENCES = 10
+# An outbox message and its email.queued event are written in one transaction: far less apart.
+QUEUED_WINDOW = timedelta(hours=1)
 _TOKEN = re.compile(r"(\d{1,18})-([a-z2-7]{16})")
 _SALT = b"portal:reply-token"
 
@@ -128,12 +131,18 @@ def details_of(headers: dict[str, str]) -> dict[str, str]:
     return {names[k]: v for k, v in headers.items() if k in names}
 
 
-def stored_headers(outbox_id: int) -> dict[str, str]:
-    """The headers decided when outbox message ``outbox_id`` was queued ({} for mail that is not
-    about a request): read before delivery, the same on every attempt."""
+def stored_headers(outbox_id: int, queued_at: datetime) -> dict[str, str]:
+    """The headers decided when outbox message ``outbox_id`` was queued at ``queued_at`` ({} for
+    mail that is not about a request): read before delivery, the same on every attempt.
+
+    The event is written in the transaction that queued the message, so only the events around
+    that moment are read: without the window every delivery read every email.queued event there
+    is (70 ms at 100,000 of them)."""
     details = db.session.scalar(
         select(AuditEvent.details)
         .where(
+            AuditEvent.occurred_at >= queued_at - QUEUED_WINDOW,
+            AuditEvent.occurred_at <= queued_at + QUEUED_WINDOW,
             AuditEvent.action == QUEUED,
             AuditEvent.details["outbox_id"].as_integer() == outbox_id,
         )

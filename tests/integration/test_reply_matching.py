@@ -9,6 +9,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
+from portal.inbox.threading import Match
 from portal.models import SubjectRequest, User
 from tests.integration.test_mail_threading import _delivered_about
 
@@ -138,3 +139,41 @@ def test_a_requester_without_an_address_is_never_matched_by_sender(app, db, deli
     reply = _reply_to(message, sender="aino@example.fi")
     match = _match(app, reply)
     assert (match.request_id, match.joins) == (request_id, False)
+
+
+def test_thousands_of_made_up_references_cost_little_and_name_nothing(app, delivered):
+    import time
+
+    request_id, message = delivered
+    made_up = " ".join(f"<{request_id}-{'a' * 16}.{i:016x}@wprod.example>" for i in range(20_000))
+    reply = _reply_to(message, sender="aino@example.fi", to="tietosuoja@wprod.example")
+    del reply["In-Reply-To"]
+    reply.replace_header("References", made_up)
+    reply.replace_header("Subject", "Re: hei")
+    started = time.monotonic()
+    assert _match(app, reply).request_id is None
+    assert time.monotonic() - started < 2
+    # The genuine id last, as a client appends the message it replies to: still found.
+    reply.replace_header("References", f"{made_up} {message['Message-ID']}")
+    assert _match(app, reply).request_id == request_id
+
+
+def test_broken_headers_name_nothing_and_break_nothing(app, delivered):
+    import email
+    from email import policy
+
+    request_id, message = delivered
+    raw = (
+        b"From: =?utf-8?q?broken <\r\n"
+        b'To: "unterminated <tietosuoja+1-aaaa@x>, ,,, @@@\r\n'
+        b"In-Reply-To: <<<>>> <a@b\r\n"
+        b"Subject: =?bogus?Q?hei?=\r\n"
+        b"Delivered-To: \x00\xff\r\n\r\nhei"
+    )
+    broken = email.message_from_bytes(raw, policy=policy.default)
+    assert _match(app, broken) == Match()
+    # The requester's genuine reply with a mangled extra header still finds its request.
+    reply = _reply_to(message, sender="aino@example.fi")
+    reply["X-Original-To"] = "\x00\xff @@@ <"
+    assert _match(app, reply).joins
+    assert _match(app, reply).request_id == request_id
