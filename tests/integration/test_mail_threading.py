@@ -112,3 +112,29 @@ def test_a_retry_sends_the_same_message_id(app, db, mailbox, deliver, make_reque
     assert refused == delivered == set(queued.values())
     for outbox_id in queued:
         assert db.session.get(OutboxMessage, outbox_id).status is OutboxStatus.SENT
+
+
+def test_a_question_staff_ask_on_the_ticket_continues_the_thread(
+    app, mailbox, deliver, make_request, requester, staff_client
+):
+    from tests.integration.conftest import ticket
+
+    request_id = make_request(requester)
+    before, token = _delivered_about(app, mailbox, deliver, request_id)
+    mailbox.messages.clear()
+    response = ticket(
+        staff_client,
+        request_id,
+        "ask",
+        {"body": "Kerro asiakasnumerosi.", "purpose": "identity"},
+    )
+    assert response.status_code == 302
+    [question] = [
+        m
+        for m in _delivered_about(app, mailbox, deliver, request_id)[0]
+        if "asiakasnumerosi" in m.get_body(preferencelist=("plain",)).get_content()
+    ]
+    assert question["Reply-To"] == f"tietosuoja+{token}@wprod.example"
+    # It answers the last message Aino got about this request, and names the whole thread.
+    assert question["In-Reply-To"] == before[-1]["Message-ID"]
+    assert question["References"].split() == [m["Message-ID"] for m in before]
