@@ -29,16 +29,18 @@ def fetch_command(mode: str | None, duration: float | None, interval: float) -> 
     """
     from portal.errors import database_unavailable
     from portal.inbox.fetcher import MailboxDown
-    from portal.inbox.runner import run_fetcher
+    from portal.inbox.runner import first_line, run_fetcher
 
     try:
         run_fetcher(forever=mode == "worker", duration=duration, interval=interval, echo=click.echo)
     except MailboxDown as exc:
         # A one-off run during an outage says so in a line and fails, for the timer to retry.
-        raise click.ClickException(f"the mailbox is unavailable, nothing was read: {exc}") from None
+        raise click.ClickException(
+            f"the mailbox is unavailable, nothing was read: {first_line(exc)}"
+        ) from None
     except Exception as exc:
         if not database_unavailable(exc):
             raise
         raise click.ClickException(
-            f"the database is unavailable, nothing was stored: {exc}"
+            f"the database is unavailable, nothing was stored: {first_line(exc)}"
         ) from None

@@ -167,6 +167,13 @@ class Fetcher:
         raw = next((p[1] for p in fetched if isinstance(p, tuple)), b"")[:limit]
         parsed = parse(raw)
         if self._known(mailbox, uidvalidity, uid, parsed.message_id):
+            # Not this UID, so the same Message-ID: a second delivery of a stored message (a copy
+            # via Cc and Bcc, a forwarder). Logged, because a sender can also reuse one on purpose.
+            log.warning(
+                "inbox: message %s:%s has the Message-ID of a stored message; not stored again",
+                uidvalidity,
+                uid,
+            )
             return None
         arrived_at, source = self._arrival(meta, parsed)
         key = secrets.token_hex(32)

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 MAX_PAUSE = 60.0
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error in one line, for a log line or a command's one-line report."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
@@ -56,7 +57,7 @@ def run_fetcher(
             log.warning(
                 "inbox fetcher: %s is unavailable (%s); trying again in %.1f s",
                 what,
-                _first_line(exc),
+                first_line(exc),
                 pause,
             )
         else:

@@ -154,12 +154,13 @@ def test_a_crash_between_storing_and_flagging_stores_nothing_twice(app, imap):
     assert all(FLAG in flags for flags in imap.flags().values())
 
 
-def test_the_same_message_delivered_twice_is_stored_once(app, imap):
+def test_the_same_message_delivered_twice_is_stored_once(app, imap, caplog):
     raw = mail()
     imap.append(raw)
     imap.append(raw)
     assert fetch(app).exit_code == 0
     assert len(rows(app)) == 1
+    assert "has the Message-ID of a stored message" in caplog.text
     assert all(FLAG in flags for flags in imap.flags().values())
 
 
@@ -398,3 +399,27 @@ def test_a_requester_cannot_mark_a_message(app, imap, make_user, client, login):
         f"/staff/inbox/{row.id}/not-a-request", data={"reason": "x", "csrf_token": token}
     )
     assert response.status_code == 403 and rows(app)[0].state.value == "new"
+
+
+def test_a_database_outage_is_one_line_and_the_mail_waits_on_the_server(
+    app, make_app, imap, tmp_path
+):
+    imap.append(mail())
+    make_app()  # the first made app empties the tables after the test: one that can reach them
+    # A database file that cannot be opened: what a server sees when the disk or mount is gone.
+    down = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'missing' / 'portal.db'}")
+    result = down.test_cli_runner().invoke(args=["inbox", "fetch"])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "Traceback" not in result.output
+    assert "the database is unavailable, nothing was stored" in result.output
+    # Not flagged: the next run, with the database back, stores it.
+    assert all(FLAG not in flags for flags in imap.flags().values())
+
+    running = down.test_cli_runner().invoke(
+        args=["inbox", "fetch", "--for", "1", "--interval", "0.2"]
+    )
+    assert running.exit_code == 0, running.output
+
+    assert fetch(app).exit_code == 0
+    assert len(rows(app)) == 1
+    assert all(FLAG in flags for flags in imap.flags().values())
