@@ -184,8 +184,9 @@ def make_app(app_settings):
     yield make
     if made:
         # A test that uses only made apps (a `flask demo seed`, say) leaves nothing behind for
-        # the next test either.
-        _empty_tables(made[0])
+        # the next test either; through this test's own settings, since a made app may point at
+        # a proxy that is gone by now (the outage tests).
+        _empty_tables(create_app(app_settings))
     for other in made:
         with other.app_context():
             db.engine.dispose()
