@@ -191,6 +191,8 @@ class Config:
     INBOX_USER = _env("INBOX_USER")
     INBOX_PASSWORD = _env("INBOX_PASSWORD")
     INBOX_SECURITY = _env("INBOX_SECURITY", "tls")
+    # The certificate of a private CA that signed the IMAP server's; unset: the system's CAs.
+    INBOX_CA_FILE = _env("INBOX_CA_FILE")
     INBOX_FOLDER = _env("INBOX_FOLDER", "INBOX")
     # Stored messages get the keyword INBOX_PROCESSED_FLAG; with INBOX_PROCESSED_FOLDER set they
     # are also moved there, out of the way of people reading the mailbox.

@@ -30,7 +30,9 @@ listen = 127.0.0.1
 base_dir = {d}/run
 state_dir = {d}/run/state
 log_path = {d}/log/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{d}/cert.pem
+ssl_key = <{d}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
@@ -48,7 +50,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -70,6 +73,7 @@ class Dovecot:
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self.port = free_port()
+        self.tls_port = free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Dovecot:
@@ -94,7 +98,20 @@ class Dovecot:
             os.chown(d / "mail", uid, gid)
         # Dovecot reads the passwd file and the mail as an unprivileged user.
         d.chmod(0o711)
-        (d / "dovecot.conf").write_text(CONFIG.format(d=d, port=self.port))
+        # A certificate for 127.0.0.1, which the tests give the portal as INBOX_CA_FILE: TLS and
+        # STARTTLS are tested with verification on, as in production.
+        subprocess.run(
+            [
+                _binary("openssl") or "openssl",
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        self.certificate = d / "cert.pem"
+        (d / "dovecot.conf").write_text(CONFIG.format(d=d, port=self.port, tls_port=self.tls_port))
         self.process = subprocess.Popen(
             [dovecot, "-c", str(d / "dovecot.conf"), "-F"],
             stdout=subprocess.DEVNULL,

@@ -34,6 +34,7 @@ from portal.models import ArrivalSource, IncomingMessage, IncomingState, utcnow
 
 log = logging.getLogger(__name__)
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 
@@ -67,16 +68,19 @@ def connect(config) -> imaplib.IMAP4:
     security = (config["INBOX_SECURITY"] or "tls").lower()
     if not host:
         raise MailboxDown("INBOX_HOST is not set")
+    if security == "none" and host not in LOOPBACK:
+        # The password and every message would cross the network in the clear (Art. 32(1)).
+        raise MailboxDown("INBOX_SECURITY none is only for a server on this machine")
     imap = None
     try:
+        # Certificates are always verified; INBOX_CA_FILE names a private CA's certificate.
+        context = ssl.create_default_context(cafile=config.get("INBOX_CA_FILE") or None)
         if security == "tls":
-            imap = imaplib.IMAP4_SSL(
-                host, port, ssl_context=ssl.create_default_context(), timeout=timeout
-            )
+            imap = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout)
         else:
             imap = imaplib.IMAP4(host, port, timeout=timeout)
             if security == "starttls":
-                imap.starttls(ssl.create_default_context())
+                imap.starttls(context)
             elif security != "none":
                 raise MailboxDown(f"INBOX_SECURITY must be tls, starttls or none, not {security!r}")
         imap.login(config["INBOX_USER"] or "", config["INBOX_PASSWORD"] or "")

@@ -423,3 +423,40 @@ def test_a_database_outage_is_one_line_and_the_mail_waits_on_the_server(
     assert fetch(app).exit_code == 0
     assert len(rows(app)) == 1
     assert all(FLAG in flags for flags in imap.flags().values())
+
+
+@pytest.mark.parametrize("server", ["hangs", "hangs up"])
+def test_a_mailbox_server_that_hangs_or_hangs_up_is_an_outage_not_a_stuck_fetcher(
+    make_app, imap, server
+):
+    from tests.faults import ClosingSMTPServer, HangingSMTPServer
+
+    with (HangingSMTPServer if server == "hangs" else ClosingSMTPServer)() as broken:
+        app = make_app(INBOX_PORT=broken.port, INBOX_TIMEOUT=1)
+        started = time.monotonic()
+        result = fetch(app)
+    assert result.exit_code == 1 and "the mailbox is unavailable" in result.output
+    assert result.output.strip().count("\n") == 0
+    assert time.monotonic() - started < 10
+    assert rows(app) == []
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_the_mailbox_over_tls_and_starttls_with_the_certificate_verified(make_app, imap, security):
+    port = imap.tls_port if security == "tls" else imap.port
+    imap.append(mail())
+    untrusted = make_app(INBOX_SECURITY=security, INBOX_PORT=port)
+    refused = fetch(untrusted)
+    assert refused.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in refused.output
+    assert rows(untrusted) == []
+
+    app = make_app(INBOX_SECURITY=security, INBOX_PORT=port, INBOX_CA_FILE=str(imap.certificate))
+    result = fetch(app)
+    assert result.exit_code == 0, result.output
+    assert len(rows(app)) == 1
+
+
+def test_no_plain_imap_to_another_machine(make_app, imap):
+    app = make_app(INBOX_HOST="mail.example.fi", INBOX_SECURITY="none")
+    result = fetch(app)
+    assert result.exit_code == 1 and "only for a server on this machine" in result.output
