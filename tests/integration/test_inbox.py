@@ -460,3 +460,35 @@ def test_no_plain_imap_to_another_machine(make_app, imap):
     app = make_app(INBOX_HOST="mail.example.fi", INBOX_SECURITY="none")
     result = fetch(app)
     assert result.exit_code == 1 and "only for a server on this machine" in result.output
+
+
+def test_staff_download_the_original_message_and_it_is_recorded(
+    app, imap, staff_client, make_user
+):
+    from portal.extensions import db
+    from portal.models import AuditEvent
+
+    raw = mail(body="<html><script>alert(1)</script></html>")
+    imap.append(raw)
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    assert f"/staff/inbox/{row.id}/original" in staff_client.get(f"/staff/inbox/{row.id}").text
+    with staff_client.get(f"/staff/inbox/{row.id}/original") as response:
+        assert response.status_code == 200 and response.data == raw
+        # A download in a mail format, never a page the browser would render.
+        assert response.mimetype == "message/rfc822"
+        assert response.headers["Content-Disposition"].startswith("attachment")
+    with app.app_context():
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "inbox.original_downloaded")
+        )
+    assert staff_client.get("/staff/inbox/999999/original").status_code == 404
+
+
+def test_a_requester_cannot_download_the_original(app, imap, make_user, client, login):
+    imap.append(mail())
+    assert fetch(app).exit_code == 0
+    (row,) = rows(app)
+    make_user()
+    login()
+    assert client.get(f"/staff/inbox/{row.id}/original").status_code == 403

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 from portal import audit
 from portal.deadlines import due_date
 from portal.extensions import db
+from portal.inbox.fetcher import raw_path
 from portal.models import IncomingMessage, IncomingState, User, utcnow
 from portal.subject_requests.clock import controller_today, local_day
 from portal.web.forms import PortalForm
@@ -129,3 +130,32 @@ def inbox_not_a_request(message_id: int):
     db.session.commit()
     flash(_("Marked as not a request."), "success")
     return redirect(url_for("staff.inbox"))
+
+
+@bp.route("/inbox/<int:message_id>/original")
+@staff_required
+def inbox_original(message_id: int):
+    """The message as it arrived (as far as it was kept), for evidence or to open in a mail
+    program: always a download, never shown in the browser, and who took it is recorded."""
+    message = _message_or_404(message_id)
+    path = raw_path(message)
+    if not path.is_file():
+        abort(404)
+    audit.record(
+        "inbox.original_downloaded",
+        actor=current_user,
+        incoming_message=message.id,
+        sha256=message.raw_sha256,
+    )
+    db.session.commit()
+    response = send_file(
+        path,
+        mimetype="message/rfc822",
+        as_attachment=True,
+        download_name=f"message-{message.id}.eml",
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
