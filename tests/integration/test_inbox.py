@@ -462,9 +462,7 @@ def test_no_plain_imap_to_another_machine(make_app, imap):
     assert result.exit_code == 1 and "only for a server on this machine" in result.output
 
 
-def test_staff_download_the_original_message_and_it_is_recorded(
-    app, imap, staff_client, make_user
-):
+def test_staff_download_the_original_message_and_it_is_recorded(app, imap, staff_client):
     from portal.extensions import db
     from portal.models import AuditEvent
 
