@@ -201,6 +201,9 @@ class Config:
     # The raw message kept as evidence is cut at this size (the cut is recorded).
     INBOX_MAX_BYTES = _env_int("INBOX_MAX_BYTES", 25 * 1024 * 1024)
     INBOX_TIMEOUT = _env_int("INBOX_TIMEOUT", 30)
+    # The most one step may take in all (connecting and logging in, reading one message): a
+    # server that drips a byte at a time cannot hold the fetcher for longer.
+    INBOX_DEADLINE = _env_int("INBOX_DEADLINE", 300)
     INBOX_BATCH_SIZE = _env_int("INBOX_BATCH_SIZE", 50)
 
     # Signed links in email, each purpose with its own lifetime.

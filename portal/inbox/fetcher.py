@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.files import upload_dir
+from portal.inbox.deadline import Deadline
 from portal.inbox.parse import parse
 from portal.models import ArrivalSource, IncomingMessage, IncomingState, utcnow
 
@@ -62,8 +63,9 @@ def _check(response: tuple, what: str) -> list:
     return data
 
 
-def connect(config) -> imaplib.IMAP4:
+def connect(config, deadline: Deadline | None = None) -> imaplib.IMAP4:
     """A logged-in connection with the inbox folder selected, or MailboxDown."""
+    deadline = deadline or Deadline(config["INBOX_DEADLINE"])
     host, port, timeout = config["INBOX_HOST"], config["INBOX_PORT"], config["INBOX_TIMEOUT"]
     security = (config["INBOX_SECURITY"] or "tls").lower()
     if not host:
@@ -75,16 +77,18 @@ def connect(config) -> imaplib.IMAP4:
     try:
         # Certificates are always verified; INBOX_CA_FILE names a private CA's certificate.
         context = ssl.create_default_context(cafile=config.get("INBOX_CA_FILE") or None)
-        if security == "tls":
-            imap = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout)
-        else:
-            imap = imaplib.IMAP4(host, port, timeout=timeout)
-            if security == "starttls":
-                imap.starttls(context)
-            elif security != "none":
-                raise MailboxDown(f"INBOX_SECURITY must be tls, starttls or none, not {security!r}")
-        imap.login(config["INBOX_USER"] or "", config["INBOX_PASSWORD"] or "")
-        _check(imap.select(_quoted(config["INBOX_FOLDER"])), "SELECT")
+        if security not in ("tls", "starttls", "none"):
+            raise MailboxDown(f"INBOX_SECURITY must be tls, starttls or none, not {security!r}")
+        with deadline.step("connecting and logging in"):
+            if security == "tls":
+                ssl_class = deadline.imap_class(imaplib.IMAP4_SSL)
+                imap = ssl_class(host, port, ssl_context=context, timeout=timeout)
+            else:
+                imap = deadline.imap_class(imaplib.IMAP4)(host, port, timeout=timeout)
+                if security == "starttls":
+                    imap.starttls(context)
+            imap.login(config["INBOX_USER"] or "", config["INBOX_PASSWORD"] or "")
+            _check(imap.select(_quoted(config["INBOX_FOLDER"])), "SELECT")
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
         if imap is not None:  # a refused login or folder: the connection is not kept open
             with contextlib.suppress(OSError):
@@ -124,14 +128,21 @@ class Fetcher:
 
     def fetch_new(self) -> FetchReport:
         report = FetchReport()
-        imap = connect(self.config)
+        self.deadline = Deadline(self.config["INBOX_DEADLINE"])
         try:
-            self._fetch(imap, report)
-        except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
-            raise MailboxDown(f"{self.config['INBOX_HOST']}: {exc}") from exc
+            imap = connect(self.config, self.deadline)
+            try:
+                self._fetch(imap, report)
+            except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+                raise MailboxDown(f"{self.config['INBOX_HOST']}: {exc}") from exc
+            finally:
+                with (
+                    contextlib.suppress(OSError, imaplib.IMAP4.error),
+                    self.deadline.step("logging out"),
+                ):
+                    imap.logout()
         finally:
-            with contextlib.suppress(OSError, imaplib.IMAP4.error):
-                imap.logout()
+            self.deadline.close()
         return report
 
     def _fetch(self, imap: imaplib.IMAP4, report: FetchReport) -> None:
@@ -144,12 +155,14 @@ class Fetcher:
         data = _check(imap.uid("SEARCH", None, "UNKEYWORD", flag), "SEARCH")
         uids = [int(u) for u in (data[0] or b"").split()][: self.config["INBOX_BATCH_SIZE"]]
         for uid in uids:
-            stored = self.store(imap, uidvalidity, uid)
+            with self.deadline.step(f"reading message {uid}"):
+                stored = self.store(imap, uidvalidity, uid)
             if stored is not None:
                 report.stored.append(stored)
             else:
                 report.already += 1
-            self.mark_processed(imap, uid)
+            with self.deadline.step(f"flagging message {uid}"):
+                self.mark_processed(imap, uid)
 
     def store(self, imap: imaplib.IMAP4, uidvalidity: int, uid: int) -> int | None:
         """Store one message and return its id; None when it was stored before (by anyone)."""

@@ -490,3 +490,16 @@ def test_a_requester_cannot_download_the_original(app, imap, make_user, client, 
     make_user()
     login()
     assert client.get(f"/staff/inbox/{row.id}/original").status_code == 403
+
+
+def test_a_mailbox_server_that_drips_its_greeting_is_cut_off_at_the_deadline(make_app, imap):
+    from tests.faults import DrippingSMTPServer
+
+    # One byte every 0.2 s: no read ever waits INBOX_TIMEOUT, and the greeting takes 10 s.
+    with DrippingSMTPServer(every=0.2) as dripping:
+        app = make_app(INBOX_PORT=dripping.port, INBOX_TIMEOUT=5, INBOX_DEADLINE=1)
+        started = time.monotonic()
+        result = fetch(app)
+        took = time.monotonic() - started
+    assert result.exit_code == 1 and "took longer than 1 s" in result.output, result.output
+    assert took < 5
