@@ -503,3 +503,22 @@ def test_a_mailbox_server_that_drips_its_greeting_is_cut_off_at_the_deadline(mak
         took = time.monotonic() - started
     assert result.exit_code == 1 and "took longer than 1 s" in result.output, result.output
     assert took < 5
+
+
+def test_the_portals_own_mail_coming_back_is_marked_and_a_reply_to_it_is_not(
+    app, imap, make_request, deliver, mailbox
+):
+    make_request()
+    deliver()
+    sent = mailbox.messages[-1]  # the portal's own notification, as the SMTP server got it
+    imap.append(sent.as_bytes())  # a loop: a forwarder sends it back to the privacy mailbox
+    reply = (
+        f"From: {sent['To']}\r\nTo: {sent['From']}\r\nSubject: Re: {sent['Subject']}\r\n"
+        f"Message-ID: <reply-{time.time_ns()}@example.fi>\r\nIn-Reply-To: {sent['Message-ID']}\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nKiitos, selvä.\r\n"
+    )
+    imap.append(reply.encode())
+    assert fetch(app).exit_code == 0
+    looped, answered = rows(app)
+    assert looped.automatic == "own"
+    assert answered.automatic is None and answered.body_text == "Kiitos, selvä."
