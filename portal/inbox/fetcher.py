@@ -88,6 +88,11 @@ def connect(config, deadline: Deadline | None = None) -> imaplib.IMAP4:
                 if security == "starttls":
                     imap.starttls(context)
             imap.login(config["INBOX_USER"] or "", config["INBOX_PASSWORD"] or "")
+            # Servers name more capabilities after the login (MOVE among them) than before it.
+            capabilities = _check(imap.capability(), "CAPABILITY")
+            imap.capabilities = tuple(
+                (capabilities[0] or b"").decode("ascii", "replace").upper().split()
+            )
             _check(imap.select(_quoted(config["INBOX_FOLDER"])), "SELECT")
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
         if imap is not None:  # a refused login or folder: the connection is not kept open

@@ -522,3 +522,19 @@ def test_the_portals_own_mail_coming_back_is_marked_and_a_reply_to_it_is_not(
     looped, answered = rows(app)
     assert looped.automatic == "own"
     assert answered.automatic is None and answered.body_text == "Kiitos, selvä."
+
+
+def test_stored_mail_is_moved_to_the_processed_folder_when_one_is_set(make_app, imap):
+    client = imap.client()
+    try:
+        client.create("Processed")
+        imap.append(mail())
+        app = make_app(INBOX_PROCESSED_FOLDER="Processed")
+        assert fetch(app).exit_code == 0
+        assert len(rows(app)) == 1
+        assert imap.flags() == {}  # nothing left in the inbox folder
+        status, count = client.select("Processed")
+        assert status == "OK" and count == [b"1"]
+        assert fetch(app).exit_code == 0 and len(rows(app)) == 1
+    finally:
+        client.logout()
