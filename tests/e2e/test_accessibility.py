@@ -112,6 +112,20 @@ def make_request_e2e(app):
     return make
 
 
+@pytest.fixture
+def demo_register(app, tmp_path):
+    """The demo WProd register (10 customers, Aino Virtanen among them) on SQLite files, as the
+    portal's database systems."""
+    from datetime import date
+
+    from portal.register.demo import build_register
+
+    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    build_register(panel, billing, today=date(2026, 11, 30), customers=10)
+    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
+    return panel, billing
+
+
 def test_public_pages(browser, live_server):
     problems = []
     for path in ("/", "/privacy-notice", "/register", "/login", "/forgot-password"):
@@ -248,18 +262,12 @@ def test_the_systems_panel_and_the_task_owners_page(
 
 
 def test_the_identity_panel_of_a_possible_impostor_and_the_owners_question(
-    app, browser, live_server, make_user, make_request_e2e, tmp_path
+    app, browser, live_server, make_user, make_request_e2e, demo_register
 ):
     """The ticket of a request whose customer number belongs to someone else in the register,
     and the page where the owner of the address on file answers."""
-    from datetime import date
-
-    from portal.register.demo import build_register
     from portal.tokens import Purpose, make_token
 
-    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
-    build_register(panel, billing, today=date(2026, 11, 30), customers=10)
-    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
     requester = make_user(email="pekka@example.fi", name="Pekka Pyytäjä", password=PASSWORD)
     make_user(
         email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
@@ -280,7 +288,7 @@ def test_the_identity_panel_of_a_possible_impostor_and_the_owners_question(
 
 
 def test_the_erasure_panel_with_a_system_done_and_one_down(
-    app, browser, live_server, make_user, make_request_e2e, tmp_path
+    app, browser, live_server, make_user, make_request_e2e, demo_register, tmp_path
 ):
     """The ticket's Erasure panel (issue 11, item 5): the hosting panel carried out and checked,
     the billing program down with its plan waiting for a retry, the kept rows with their days."""
@@ -288,13 +296,10 @@ def test_the_erasure_panel_with_a_system_done_and_one_down(
 
     from portal.extensions import db
     from portal.models import User
-    from portal.register.demo import build_register
     from portal.register.erasure import ticket as erasure
     from portal.web.staff.erasure import identity_of
 
-    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
-    build_register(panel, billing, today=date.today(), customers=10)
-    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
+    _panel, billing = demo_register
     aino = make_user(email="aino.virtanen@example.com", name="Aino Virtanen", password=PASSWORD)
     make_user(
         email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
@@ -320,17 +325,11 @@ def test_the_erasure_panel_with_a_system_done_and_one_down(
 
 
 def test_the_page_where_staff_correct_the_data_in_a_system(
-    app, browser, live_server, make_user, make_request_e2e, tmp_path
+    app, browser, live_server, make_user, make_request_e2e, demo_register
 ):
     """A rectification's page for one connected system: the person's rows with the fields staff
     may correct, and the rest shown (issue 11, item 5; GDPR Art. 16)."""
-    from datetime import date
 
-    from portal.register.demo import build_register
-
-    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
-    build_register(panel, billing, today=date.today(), customers=10)
-    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
     aino = make_user(email="aino.virtanen@example.com", name="Aino Virtanen", password=PASSWORD)
     make_user(
         email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
@@ -348,21 +347,15 @@ def test_the_page_where_staff_correct_the_data_in_a_system(
 
 
 def test_the_systems_part_of_a_restriction_with_the_panels_flag_set(
-    app, browser, live_server, make_user, make_request_e2e, tmp_path
+    app, browser, live_server, make_user, make_request_e2e, demo_register
 ):
     """A restriction's ticket after the hosting panel's own flag was set, the other systems
     waiting or waived (issue 11, item 5; GDPR Art. 18(1))."""
-    from datetime import date
-
     from portal.extensions import db
     from portal.models import User
-    from portal.register.demo import build_register
     from portal.register.erasure import ticket as erasure
     from portal.web.staff.erasure import identity_of
 
-    panel, billing = f"sqlite:///{tmp_path / 'p.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
-    build_register(panel, billing, today=date.today(), customers=10)
-    app.config.update(WPROD_PANEL_DATABASE_URL=panel, WPROD_BILLING_DATABASE_URL=billing)
     aino = make_user(email="aino.virtanen@example.com", name="Aino Virtanen", password=PASSWORD)
     make_user(
         email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
