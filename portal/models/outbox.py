@@ -43,3 +43,7 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A delivery status notification said the message did not reach the recipient: the status
+    # stays "sent" (the mail server took it), and the ticket shows it never arrived.
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bounce_reason: Mapped[str | None] = mapped_column(Text)
