@@ -42,6 +42,7 @@ from portal.models import (
     SystemTask,
     utcnow,
 )
+from portal.models import audit as audit_model
 from portal.subject_requests.lifecycle import FINAL
 
 # The request's own free text and identifiers. Reference, kind, channel, status, outcome and the
@@ -57,50 +58,9 @@ TEXT_FIELDS = (
     "extension_reason",
 )
 
-# Facts in an event's details that say what happened without saying anything about the person:
-# states, dates, codes and counts. Every other key (addresses, email subjects, file names, whatever
-# a later feature adds) is dropped, so an unknown key errs on the side of removal. ``assignee``
-# names staff members, who act for the controller; it shows who was responsible.
-KEPT_DETAILS = frozenset(
-    {
-        "kind",
-        "channel",
-        "status",
-        "outcome",
-        "due_on",
-        "received_on",
-        "period_months",
-        "assignee",
-        "template",
-        "reminder",
-        "by_staff",
-        "attachment",
-        "files",
-        "recipient",
-        "notified_on",
-        "newsletter",
-        "suppression_list_added",
-        "erased",
-        # What a question was for, whether the clock stopped and how late it was asked.
-        "purpose",
-        "clock",
-        "days_after_receipt",
-        "late",
-        # A fee or refusal under Art. 12(5): its ground and the earlier requests it rests on are
-        # the controller's proof; how to pay is not kept.
-        "measure",
-        "ground",
-        "evidence",
-        "fee_cents",
-        "paid_on",
-        # Lifting a restriction: whether the notice could go by email, and how the wait ended.
-        "notice",
-        "after_days",
-        "how",
-        "started_at",
-        "notice_sent_at",
-    }
-)
+# What of an event's details anonymising keeps is defined with the audit trail, whose chain covers
+# exactly that part in clear, so the chain still verifies afterwards (portal.models.audit).
+KEPT_DETAILS = audit_model.KEPT_DETAILS
 
 
 class RetentionError(RuntimeError):
@@ -196,13 +156,7 @@ def due_for_anonymisation(now: datetime | None = None) -> list[SubjectRequest]:
 # Anonymising -----------------------------------------------------------------------------------
 
 
-def _kept_details(details: dict | None) -> dict:
-    details = details or {}
-    kept = {key: value for key, value in details.items() if key in KEPT_DETAILS}
-    if isinstance(details.get("attachments"), list):
-        # The files' names and checksums go; how many there were stays.
-        kept["files"] = len(details["attachments"])
-    return kept
+_kept_details = audit_model.kept_details
 
 
 def _package_path(package: AccessPackage) -> Path:

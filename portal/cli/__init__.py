@@ -1,5 +1,5 @@
 """``flask`` commands, one module per group: staff accounts, the mail sender, the privacy mailbox,
-the daily request jobs, demo data, the register's systems.
+the daily request jobs, demo data, the register's systems, the audit trail's chains.
 
 Command modules import the domain and register commands; nothing in the domain imports them.
 """
@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import demo, inbox, outbox, requests, staff, systems
+    from portal.cli import audit, demo, inbox, outbox, requests, staff, systems
 
-    for module in (staff, outbox, inbox, demo, requests, systems):
+    for module in (staff, outbox, inbox, demo, requests, systems, audit):
         app.cli.add_command(module.group)
