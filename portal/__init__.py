@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.staff import inbox as _staff_inbox  # noqa: F401 - the privacy mailbox
     from portal.web.staff import intake as _staff_intake  # noqa: F401 - adds its routes to bp
     from portal.web.staff import letters as _staff_letters  # noqa: F401 - adds its routes to bp
+    from portal.web.staff import queue as _staff_queue  # noqa: F401 - the queue and the register
     from portal.web.staff import rectify as _staff_rectify  # noqa: F401 - corrections
     from portal.web.staff import suppression as _staff_suppression  # noqa: F401 - the same
     from portal.web.staff import systems as _staff_systems  # noqa: F401 - the Systems panel

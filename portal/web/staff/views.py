@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import false, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from portal import files
 from portal.answering import letters, rights
@@ -18,7 +17,6 @@ from portal.models import (
     Attachment,
     AuditEvent,
     Outcome,
-    RequestKind,
     RequestStatus,
     Role,
     SubjectRequest,
@@ -31,7 +29,6 @@ from portal.subject_requests.kinds import KINDS
 from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
 from portal.subject_requests.locking import lock_request, state_of
 from portal.web.accounts.guard import fresh_second_factor_required
-from portal.web.incoming import id_value, page_arg, text_args
 from portal.web.staff import ticket_rules
 from portal.web.staff.forms import (
     AskForm,
@@ -49,12 +46,6 @@ from portal.web.staff.seen import out_of_date
 from portal.web.staff.sensitive import completes_an_erasure
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-VIEWS = {
-    "queue": (RequestStatus.OPEN, RequestStatus.WAITING),
-    "unconfirmed": (RequestStatus.UNCONFIRMED, RequestStatus.LAPSED),
-    "closed": (RequestStatus.CLOSED, RequestStatus.WITHDRAWN),
-}
 
 
 def staff_required(view):
@@ -76,90 +67,6 @@ def _staff_members() -> list[User]:
 
 def _assignee_choices() -> list[tuple[int, str]]:
     return [(user.id, f"{user.name} <{user.email}>") for user in _staff_members()]
-
-
-def _queue(view_name: str):
-    """One list view; the number of SQL queries does not depend on the page size."""
-    today = controller_today()
-    statuses = VIEWS[view_name]
-    query = select(SubjectRequest).where(SubjectRequest.status.in_(statuses))
-    filters, filters_valid = text_args("status", "kind", "assignee", "due", "q")
-    if not filters_valid:
-        # A search the database cannot run (control characters, too long) finds nothing.
-        query = query.where(false())
-        flash(_("Search with at most 200 characters, without control characters."), "error")
-    if filters["status"] in {s.value for s in statuses}:
-        query = query.where(SubjectRequest.status == RequestStatus(filters["status"]))
-    if filters["kind"] in {k.value for k in RequestKind}:
-        query = query.where(SubjectRequest.kind == RequestKind(filters["kind"]))
-    if filters["assignee"] == "none":
-        query = query.where(SubjectRequest.assignee_id.is_(None))
-    elif filters["assignee"] == "me":
-        query = query.where(SubjectRequest.assignee_id == current_user.id)
-    elif filters["assignee"].isdigit():
-        # An id beyond the column's range is nobody's.
-        assignee_id = id_value(filters["assignee"])
-        query = query.where(SubjectRequest.assignee_id == assignee_id if assignee_id else false())
-    if filters["due"] == "overdue":
-        query = query.where(SubjectRequest.due_on < today)
-    elif filters["due"] == "week":
-        query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
-    if filters_valid and filters["q"].strip():
-        term = f"%{filters['q'].strip().lower()}%"
-        query = query.join(User, SubjectRequest.requester_id == User.id).where(
-            or_(
-                db.func.lower(SubjectRequest.reference).like(term),
-                db.func.lower(User.name).like(term),
-                db.func.lower(User.email).like(term),
-                # Customer number, username, business ID: finds every request that names them.
-                *identifiers.search_conditions(term),
-            )
-        )
-    if view_name == "queue":
-        query = query.order_by(SubjectRequest.due_on, SubjectRequest.id)
-    else:
-        query = query.order_by(SubjectRequest.received_at.desc(), SubjectRequest.id.desc())
-    query = query.options(
-        selectinload(SubjectRequest.requester),
-        selectinload(SubjectRequest.assignee),
-        selectinload(SubjectRequest.pauses),  # the badge says what a waiting request waits for
-    )
-    page = db.paginate(
-        query,
-        page=page_arg(),
-        per_page=current_app.config["STAFF_QUEUE_PAGE_SIZE"],
-        max_per_page=200,
-        error_out=False,
-    )
-    staff_users = _staff_members()
-    return render_template(
-        "staff/queue.html",
-        view_name=view_name,
-        page=page,
-        today=today,
-        filters=filters,
-        statuses=statuses,
-        kinds=KINDS,
-        staff_users=staff_users,
-    )
-
-
-@bp.route("/")
-@staff_required
-def queue():
-    return _queue("queue")
-
-
-@bp.route("/unconfirmed")
-@staff_required
-def unconfirmed():
-    return _queue("unconfirmed")
-
-
-@bp.route("/closed")
-@staff_required
-def closed():
-    return _queue("closed")
 
 
 def _ticket_or_404(request_id: int) -> SubjectRequest:
