@@ -73,6 +73,15 @@ def seed_command(rebuild_register: bool) -> None:
         click.echo(f"  {user.email}: {second_factor.grouped(user.totp_secret)}")
         click.echo(f"    {second_factor.provisioning_uri(user)}")
     seed_register(rebuild=rebuild_register)
+    seed_demo_requests(find_user_by_email(contact.email))
+
+
+def seed_demo_requests(staff) -> None:
+    """About forty requests in every state, so the first look at the queue is a working day."""
+    from portal.cli.demo_requests import seed_requests
+
+    added, kept = seed_requests(staff)
+    click.echo(f"Demo requests: {added} added, {kept} already there (kept).")
 
 
 def seed_register(*, rebuild: bool) -> None:
