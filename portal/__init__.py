@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.requester import access as _requester_access  # noqa: F401 - adds its routes
     from portal.web.requester.views import bp as requests_bp
     from portal.web.staff import access as _staff_access  # noqa: F401 - adds its routes to bp
+    from portal.web.staff import casefile as _staff_casefile  # noqa: F401 - the case file ZIP
     from portal.web.staff import erasure as _staff_erasure  # noqa: F401 - the Erasure panel
     from portal.web.staff import identity as _staff_identity  # noqa: F401 - the Identity panel
     from portal.web.staff import inbox as _staff_inbox  # noqa: F401 - the privacy mailbox
