@@ -205,6 +205,11 @@ class Config:
     # server that drips a byte at a time cannot hold the fetcher for longer.
     INBOX_DEADLINE = _env_int("INBOX_DEADLINE", 300)
     INBOX_BATCH_SIZE = _env_int("INBOX_BATCH_SIZE", 50)
+    # The authserv-id of the privacy mailbox's own receiving server (as in its
+    # Authentication-Results headers, e.g. "mx.wprod.fi"). Set, a message that would join a
+    # request must have passed DMARC (or DKIM/SPF without a DMARC policy) there, or it waits for
+    # staff. Unset: the check is off (the mail server does no such checks).
+    INBOX_AUTHSERV_ID = _env("INBOX_AUTHSERV_ID")
 
     # Signed links in email, each purpose with its own lifetime.
     CONFIRM_EMAIL_MAX_AGE = _env_int("CONFIRM_EMAIL_MAX_AGE", 3 * 24 * 3600)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.errors import database_unavailable
 from portal.extensions import db
 from portal.inbox.fetcher import Fetcher, MailboxDown
+from portal.inbox.processing import sort_new
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def run_fetcher(
         pause = interval
         try:
             report = Fetcher().fetch_new()
+            # What this pass stored, and anything an earlier pass stored but did not sort.
+            sorted_ = sort_new()
         except Exception as exc:
             outage = isinstance(exc, MailboxDown) or database_unavailable(exc)
             if not (keep_going and outage):
@@ -64,6 +67,8 @@ def run_fetcher(
             failures = 0
             if report and echo is not None:
                 echo(str(report))
+            if sorted_ and echo is not None:
+                echo(str(sorted_))
         finally:
             # A session whose connection died cannot be used again; the next pass gets a new one.
             with contextlib.suppress(SQLAlchemyError):

@@ -10,7 +10,7 @@ from then on it follows the same lifecycle as any other request.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -77,11 +77,17 @@ def register_request(
     business_id: str | None = None,
     language: str = "fi",
     today: date | None = None,
+    arrived_at: datetime | None = None,
 ) -> SubjectRequest:
     """Register a request that came by letter, by email or in person, as of its day of receipt.
 
     Routed to the contact person and acknowledged to the requester (by email when there is an
     address; otherwise the ticket says to send the acknowledgement another way). The view commits.
+
+    ``arrived_at``: a message read from the privacy mailbox, made a request by staff. The clock
+    runs from its arrival (EDPB 01/2022 §159), nobody has checked the sender's identity yet (the
+    register check and the identity panel follow, GDPR Art. 12(6)), and the acknowledgement
+    answers the email.
     """
     existing = earlier_submission(submission_key, lambda r: r.registered_by_id == staff.id)
     if existing is not None:
@@ -96,7 +102,7 @@ def register_request(
     if not name:
         raise RequestError(_l("Enter the person's name."))
     identity_check = (identity_check or "").strip()
-    if not identity_check:
+    if not identity_check and arrived_at is None:
         # GDPR Art. 12(6): the request is acted on only once the person is known to be who they
         # say; staff record how they made sure (no more information than needed).
         raise RequestError(_l("Say how you checked the person's identity."))
@@ -114,7 +120,8 @@ def register_request(
         kind,
         status=RequestStatus.OPEN,
         # The clock starts when the request reached the controller (EDPB §159): that local day.
-        received_at=start_of_day(received_on, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
+        received_at=arrived_at
+        or start_of_day(received_on, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
         submission_key=submission_key,
         description=description,
         particular_situation=particular_situation,
@@ -123,7 +130,7 @@ def register_request(
         business_id=business_id,
         confirmed_at=utcnow(),
         channel=channel,
-        identity_check=identity_check,
+        identity_check=identity_check or None,
         registered_by=staff,
     )
     audit.record(
@@ -137,5 +144,7 @@ def register_request(
         due_on=request.due_on,
         status=[None, RequestStatus.OPEN],
     )
-    open_ticket(request)
+    open_ticket(
+        request, acknowledgement="request_received_by_email" if arrived_at else "request_received"
+    )
     return request

@@ -25,6 +25,7 @@ from portal.subject_requests.clock import local_day
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.lifecycle import ACTIVE
 from portal.subject_requests.timeline import notify, requester_url, staff_url
+from portal.urls import external_url
 
 
 def reference_for(request: SubjectRequest) -> str:
@@ -95,7 +96,7 @@ def contact_person_user() -> User | None:
     return user if user is not None and user.is_staff else None
 
 
-def open_ticket(request: SubjectRequest) -> None:
+def open_ticket(request: SubjectRequest, acknowledgement: str = "request_received") -> None:
     """A request now open for work, confirmed by link or registered by staff: apply what acts at
     once, route it to the contact person and acknowledge it to the requester."""
     # Marketing objections and consent withdrawals act at once (GDPR Art. 21(3), 7(3)).
@@ -126,10 +127,13 @@ def open_ticket(request: SubjectRequest) -> None:
     # address, notify records "email.not_sent" so the contact person answers another way.
     notify(
         request,
-        "request_received",
+        acknowledgement,
         to=request.requester,
         subject=_l("We received your request %(reference)s", reference=request.reference),
         request_url=requester_url(request),
+        register_url=external_url("auth.register"),
+        # Replies reach the privacy mailbox only through the Reply-To the portal sets.
+        replies_reach_us=bool(current_app.config.get("MAIL_REPLY_TO_TEMPLATE")),
     )
 
 

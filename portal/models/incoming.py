@@ -32,11 +32,11 @@ from portal.models.request import SubjectRequest
 
 
 class IncomingState(enum.StrEnum):
-    NEW = "new"  # nobody has looked at it yet
+    NEW = "new"  # stored, not yet sorted (joined to a request or put in the staff inbox)
     JOINED = "joined"  # joined to an existing request as the requester's message
     MADE_REQUEST = "made_request"  # staff made a request of it
-    NOT_REQUEST = "not_request"  # not a request (state_reason says why)
-    WAITING = "waiting"  # waits for staff (e.g. a sender who does not match the requester)
+    NOT_REQUEST = "not_request"  # not a request (state_reason says why): staff, or automatic mail
+    WAITING = "waiting"  # in the staff inbox: not a reply that could join a request by itself
 
 
 class ArrivalSource(enum.StrEnum):

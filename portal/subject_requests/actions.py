@@ -102,13 +102,22 @@ def withdraw(request: SubjectRequest, requester: User) -> None:
         )
 
 
-def requester_reply(request: SubjectRequest, requester: User, body: str, uploads=None) -> None:
-    """A message from the requester; when staff were waiting for it, the clock runs again."""
+def requester_reply(
+    request: SubjectRequest, requester: User, body: str, uploads=None, **details
+) -> None:
+    """A message from the requester (through the portal, or by email with ``details`` of how it
+    came); when staff were waiting for it, the clock runs again."""
     if request.status not in ACTIVE:
         raise RequestError(_l("This request is no longer open for messages."))
     body = _required_text(body, _l("Write a message."))
     _event, stored = record_with_files(
-        "message.requester", uploads, actor=requester, request=request, public=True, body=body
+        "message.requester",
+        uploads,
+        actor=requester,
+        request=request,
+        public=True,
+        body=body,
+        **details,
     )
     if request.status is RequestStatus.WAITING and not request.waits_for_fee:
         # The information asked for may be in it; a fee is paid elsewhere (Art. 12(5)).

@@ -3,14 +3,36 @@ layer makes them, a signed-in staff client."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from portal.models import RequestKind, Role, utcnow
 from tests.conftest import submit
+from tests.dovecot import Dovecot
 
 STAFF_PASSWORD = "ville ville ville"
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A real IMAP server for the privacy mailbox's tests, started on first use."""
+    # Not under pytest's temporary directory: every pytest run makes that private to root again
+    # (0700), and Dovecot reads its passwd file as an unprivileged user.
+    directory = Path(tempfile.mkdtemp(prefix="dovecot-"))
+    server = Dovecot(directory).start()
+    yield server
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def imap(dovecot):
+    dovecot.empty()
+    return dovecot
 
 
 @pytest.fixture

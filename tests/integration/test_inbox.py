@@ -4,37 +4,16 @@ receiving server's arrival time, however many fetchers run and wherever one of t
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import free_port
-from tests.dovecot import Dovecot
 
 FLAG = "$PortalStored"
-
-
-@pytest.fixture(scope="session")
-def dovecot():
-    # Not under pytest's temporary directory: every pytest run makes that private to root again
-    # (0700), and Dovecot reads its passwd file as an unprivileged user.
-    directory = Path(tempfile.mkdtemp(prefix="dovecot-"))
-    server = Dovecot(directory).start()
-    yield server
-    server.stop()
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-@pytest.fixture
-def imap(dovecot):
-    dovecot.empty()
-    return dovecot
 
 
 @pytest.fixture
@@ -92,7 +71,7 @@ def test_a_message_is_stored_once_with_the_servers_arrival_time_and_flagged(app,
     assert (row.sender, row.sender_name) == ("aino.asiakas@example.fi", "Aino Asiakas")
     assert row.subject == "Pyyntö: poistakaa tietoni"
     assert row.body_text == "Hei, haluan että tietoni poistetaan."
-    assert row.state.value == "new" and row.automatic is None
+    assert row.state.value == "waiting" and row.automatic is None
     with app.app_context():
         assert raw_path(row).read_bytes() == raw
     assert row.raw_sha256 == hashlib.sha256(raw).hexdigest() and not row.raw_truncated
@@ -362,7 +341,7 @@ def test_staff_mark_a_message_not_a_request_with_a_reason_on_the_audit_trail(
     action = f"/staff/inbox/{row.id}/not-a-request"
 
     refused = submit(staff_client, action, {"reason": "  "}, page=page)
-    assert refused.status_code == 400 and rows(app)[0].state.value == "new"
+    assert refused.status_code == 400 and rows(app)[0].state.value == "waiting"
 
     done = submit(staff_client, action, {"reason": "Mainos, ei tietosuoja-asia."}, page=page)
     assert done.status_code == 302
@@ -398,7 +377,7 @@ def test_a_requester_cannot_mark_a_message(app, imap, make_user, client, login):
     response = client.post(
         f"/staff/inbox/{row.id}/not-a-request", data={"reason": "x", "csrf_token": token}
     )
-    assert response.status_code == 403 and rows(app)[0].state.value == "new"
+    assert response.status_code == 403 and rows(app)[0].state.value == "waiting"
 
 
 def test_a_database_outage_is_one_line_and_the_mail_waits_on_the_server(
@@ -540,3 +519,4 @@ def test_stored_mail_is_moved_to_the_processed_folder_when_one_is_set(make_app, 
         assert fetch(app).exit_code == 0 and len(rows(app)) == 1
     finally:
         client.logout()
+

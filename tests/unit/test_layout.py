@@ -19,6 +19,7 @@ DOMAIN = (
     "portal.register",
     "portal.answering",
     "portal.intake",
+    "portal.inbox",
 )
 ALLOWED_DOMAIN_IMPORTS = {
     "portal.accounts": set(),
@@ -31,6 +32,8 @@ ALLOWED_DOMAIN_IMPORTS = {
         "portal.answering",
         "portal.accounts",
     },
+    # Mail to the privacy mailbox joins requests and may become one.
+    "portal.inbox": {"portal.subject_requests", "portal.accounts", "portal.intake"},
 }
 PURE = ("portal.deadlines", "portal.subject_requests.lifecycle")
 IMPURE_ROOTS = (

@@ -16,15 +16,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, update
-from wtforms import TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal import audit
 from portal.deadlines import due_date
 from portal.extensions import db
 from portal.inbox.fetcher import raw_path
-from portal.models import IncomingMessage, IncomingState, User, utcnow
+from portal.inbox.joining import join_reply
+from portal.inbox.processing import REASON_TEXTS, original
+from portal.models import IncomingMessage, IncomingState, SubjectRequest, User, utcnow
 from portal.subject_requests.clock import controller_today, local_day
+from portal.subject_requests.errors import RequestError
+from portal.subject_requests.locking import lock_request
 from portal.web.forms import PortalForm
 from portal.web.staff.views import bp, staff_required
 
@@ -32,6 +36,18 @@ from portal.web.staff.views import bp, staff_required
 OPEN_STATES = (IncomingState.NEW, IncomingState.WAITING)
 # A page of the inbox; older messages stay reachable by their own address.
 PAGE_SIZE = 200
+
+
+class JoinForm(PortalForm):
+    reference = StringField(
+        _l("Reference of the request"),
+        id="join-reference",
+        filters=[lambda value: value.strip().upper() if value else value],
+        validators=[
+            DataRequired(message=_l("Give the request's reference, for example WP-2026-0042.")),
+            Length(max=40, message=_l("A reference is at most 40 characters.")),
+        ],
+    )
 
 
 class NotARequestForm(PortalForm):
@@ -75,8 +91,16 @@ def _message_or_404(message_id: int) -> IncomingMessage:
     return message
 
 
-def _render_message(message: IncomingMessage, form: NotARequestForm | None = None):
+def _render_message(
+    message: IncomingMessage,
+    form: NotARequestForm | None = None,
+    join_form: JoinForm | None = None,
+):
     decided_by = db.session.get(User, message.decided_by_id) if message.decided_by_id else None
+    suggested = db.session.get(SubjectRequest, message.request_id) if message.request_id else None
+    join_form = join_form or JoinForm()
+    if suggested is not None and not join_form.reference.data:
+        join_form.reference.data = suggested.reference
     return render_template(
         "staff/inbox_message.html",
         message=message,
@@ -84,7 +108,10 @@ def _render_message(message: IncomingMessage, form: NotARequestForm | None = Non
         today=controller_today(),
         is_open=message.state in OPEN_STATES,
         decided_by=decided_by,
+        suggested=suggested,
+        reason_text=REASON_TEXTS.get(message.state_reason or ""),
         form=form or NotARequestForm(),
+        join_form=join_form,
     )
 
 
@@ -101,20 +128,7 @@ def inbox_not_a_request(message_id: int):
     form = NotARequestForm()
     if not form.validate_on_submit():
         return _render_message(message, form), 400
-    # Only a message still waiting is decided: of two staff members deciding at once, the second
-    # is told it was done, and the audit trail holds one decision (GDPR Art. 5(2)).
-    decided = db.session.execute(
-        update(IncomingMessage)
-        .where(IncomingMessage.id == message.id, IncomingMessage.state.in_(OPEN_STATES))
-        .values(
-            state=IncomingState.NOT_REQUEST,
-            state_reason=form.reason.data.strip(),
-            decided_by_id=current_user.id,
-            decided_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if decided.rowcount != 1:
+    if not claim(message, IncomingState.NOT_REQUEST, state_reason=form.reason.data.strip()):
         db.session.rollback()
         flash(_("Someone already decided about this message."), "error")
         return redirect(url_for("staff.inbox_message", message_id=message.id))
@@ -130,6 +144,58 @@ def inbox_not_a_request(message_id: int):
     db.session.commit()
     flash(_("Marked as not a request."), "success")
     return redirect(url_for("staff.inbox"))
+
+
+def claim(message: IncomingMessage, state: IncomingState, **values) -> bool:
+    """Decide about a message still waiting, in this transaction; False when someone else has
+    already decided (of two staff members at once, the second is told, and the audit trail
+    holds one decision, GDPR Art. 5(2))."""
+    decided = db.session.execute(
+        update(IncomingMessage)
+        .where(IncomingMessage.id == message.id, IncomingMessage.state.in_(OPEN_STATES))
+        .values(state=state, decided_by_id=current_user.id, decided_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return decided.rowcount == 1
+
+
+@bp.route("/inbox/<int:message_id>/join", methods=["POST"])
+@staff_required
+def inbox_join(message_id: int):
+    """Staff judged the message to be the requester's (a reply from another address of theirs,
+    say): it goes on the ticket as a message by email, as a matched reply would."""
+    message = _message_or_404(message_id)
+    form = JoinForm()
+    if not form.validate_on_submit():
+        return _render_message(message, join_form=form), 400
+    found = db.session.scalar(
+        select(SubjectRequest.id).where(SubjectRequest.reference == form.reference.data)
+    )
+    if found is None:
+        form.reference.errors.append(_("No request has this reference."))
+        return _render_message(message, join_form=form), 400
+    # The message first, then the request, in the order the fetcher takes them: no deadlock.
+    if not claim(message, IncomingState.JOINED, request_id=found, state_reason=None):
+        db.session.rollback()
+        flash(_("Someone already decided about this message."), "error")
+        return redirect(url_for("staff.inbox_message", message_id=message.id))
+    request = lock_request(found)
+    try:
+        join_reply(request, message, original(message), found_by="staff", joined_by=current_user)
+    except RequestError as exc:
+        db.session.rollback()
+        form.reference.errors.append(str(exc))
+        return _render_message(db.session.get(IncomingMessage, message_id), join_form=form), 400
+    audit.record(
+        "inbox.joined",
+        actor=current_user,
+        request=request,
+        incoming_message=message.id,
+        sender=message.sender,
+    )
+    db.session.commit()
+    flash(_("The message was added to %(reference)s.", reference=request.reference), "success")
+    return redirect(url_for("staff.ticket", request_id=request.id))
 
 
 @bp.route("/inbox/<int:message_id>/original")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import update
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -20,15 +22,18 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from portal import audit
 from portal.extensions import db
 from portal.i18n import language_choices
 from portal.intake import manual as intake
-from portal.models import Channel, RequestKind
-from portal.subject_requests.clock import controller_today
+from portal.models import Channel, IncomingMessage, IncomingState, RequestKind
+from portal.subject_requests.clock import controller_today, local_day
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
 from portal.web.forms import EMAIL_MAX, NAME_MAX, LengthAfter, PortalForm, SubmissionKeyField
+from portal.web.incoming import id_value
 from portal.web.requester.forms import TEXT_LIMIT
+from portal.web.staff.inbox import OPEN_STATES, claim
 from portal.web.staff.views import bp, staff_required
 
 # GDPR Art. 99(2).
@@ -114,6 +119,8 @@ class IntakeForm(PortalForm):
     )
     # Sent back with the form: the same form submitted twice registers one request.
     submission_key = SubmissionKeyField()
+    # The inbox message this request is made of (issue: requests by email), if any.
+    incoming_message = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,11 +163,57 @@ def _channel_names() -> dict:
     return {"channel_names": intake.CHANNEL_NAMES}
 
 
+def _from_message(form: IntakeForm) -> IncomingMessage | None:
+    """The inbox message the form makes a request of (``?message=`` on the first look, then the
+    form's hidden field), or None."""
+    text = form.incoming_message.data if request.method == "POST" else request.args.get("message")
+    message_id = id_value(text)
+    return db.session.get(IncomingMessage, message_id) if message_id else None
+
+
+def _prefill(form: IntakeForm, message: IncomingMessage) -> None:
+    form.channel.data = Channel.EMAIL.value
+    form.received_on.data = local_day(message.arrived_at)
+    form.email.data = message.sender
+    form.name.data = message.sender_name or ""
+    form.description.data = message.body_text[:TEXT_LIMIT]
+    form.incoming_message.data = str(message.id)
+
+
 @bp.route("/intake", methods=["GET", "POST"])
 @staff_required
 def register_request():
     form = IntakeForm()
-    if form.validate_on_submit():
+    source = _from_message(form)
+    if source is not None and source.state not in OPEN_STATES:
+        # Made a request (or decided otherwise) by someone else since this form was opened.
+        flash(_("Someone already decided about this message."), "error")
+        return redirect(url_for("staff.inbox_message", message_id=source.id))
+    if source is not None:
+        # Nobody has checked the sender yet: the register check and the identity panel follow
+        # (GDPR Art. 12(6)), so the form does not ask how it was done.
+        form.identity_check.validators = [Optional(), _text_length()]
+        form.identity_check.flags.required = False
+        if request.method == "GET":
+            _prefill(form, source)
+    # Validated once: a broken submission key is replaced while it is checked.
+    valid = form.validate_on_submit()
+    if valid and source is not None:
+        arrived_on = local_day(source.arrived_at)
+        if form.received_on.data != arrived_on or form.channel.data != Channel.EMAIL.value:
+            # The arrival is the mail server's record and starts the clock (EDPB 01/2022 §159).
+            form.received_on.errors.append(
+                _(
+                    "The message arrived on %(date)s by email: the request is received then.",
+                    date=format_date(arrived_on),
+                )
+            )
+            return _render(form, source), 400
+        if not claim(source, IncomingState.MADE_REQUEST, state_reason=None):
+            db.session.rollback()
+            flash(_("Someone already decided about this message."), "error")
+            return redirect(url_for("staff.inbox_message", message_id=source.id))
+    if valid:
         try:
             subject_request = intake.register_request(
                 current_user,
@@ -177,11 +230,14 @@ def register_request():
                 username=form.username.data,
                 business_id=form.business_id.data,
                 language=form.language.data,
+                arrived_at=source.arrived_at if source is not None else None,
             )
         except RequestError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return render_template("staff/intake.html", form=form), 400
+            return _render(form, source), 400
+        if source is not None:
+            _made_request_of(source, subject_request)
         db.session.commit()
         flash(
             _(
@@ -192,4 +248,25 @@ def register_request():
             "success",
         )
         return redirect(url_for("staff.ticket", request_id=subject_request.id))
-    return render_template("staff/intake.html", form=form), (400 if form.errors else 200)
+    return _render(form, source), (400 if form.errors else 200)
+
+
+def _render(form: IntakeForm, source: IncomingMessage | None):
+    return render_template("staff/intake.html", form=form, source=source)
+
+
+def _made_request_of(source: IncomingMessage, subject_request) -> None:
+    db.session.execute(
+        update(IncomingMessage)
+        .where(IncomingMessage.id == source.id)
+        .values(request_id=subject_request.id)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        "inbox.made_request",
+        actor=current_user,
+        request=subject_request,
+        incoming_message=source.id,
+        sender=source.sender,
+        arrived_at=source.arrived_at,
+    )
