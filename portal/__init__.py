@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.requester.views import bp as requests_bp
     from portal.web.staff import access as _staff_access  # noqa: F401 - adds its routes to bp
     from portal.web.staff import casefile as _staff_casefile  # noqa: F401 - the case file ZIP
+    from portal.web.staff import dashboard as _staff_dashboard  # noqa: F401 - figures, report
     from portal.web.staff import erasure as _staff_erasure  # noqa: F401 - the Erasure panel
     from portal.web.staff import identity as _staff_identity  # noqa: F401 - the Identity panel
     from portal.web.staff import inbox as _staff_inbox  # noqa: F401 - the privacy mailbox

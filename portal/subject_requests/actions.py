@@ -352,7 +352,13 @@ def resolve(
         raise RequestError(
             _l("Give the reasons: the requester must be told why (GDPR Art. 12(4)).")
         )
+    paused = request.open_pause is not None
     _close_open_pause(request)
+    if paused:
+        # Closed while the clock stood still (identity never confirmed, a fee never paid): the
+        # due date that counts at closing holds the days of that pause too (Art. 12(6); EDPB
+        # Guidelines 01/2022 §159), and the accountability figures compare the answer with it.
+        request.due_on = compute_due_on(request, controller_today())
     request.status = RequestStatus.CLOSED
     request.outcome = outcome
     request.outcome_reasons = reasons or None

@@ -54,7 +54,7 @@ def test_staff_sign_in_asks_for_the_code_after_the_password(app, client, db, con
     assert "Kirjoita koodisi" in page and 'autocomplete="one-time-code"' in page
 
     done = enter_code(client, totp_code(app, "ville@wprod.fi"))
-    assert done.headers["Location"] == "/staff/"
+    assert done.headers["Location"] == "/staff/dashboard"
     assert client.get("/staff/").status_code == 200
     [login] = events(db, "account.login")
     assert login.details["second_factor"] is True

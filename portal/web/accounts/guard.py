@@ -144,7 +144,7 @@ def pending_next() -> str | None:
 
 
 def home_for(user: User) -> str:
-    return url_for("staff.queue") if user.is_staff else url_for("main.index")
+    return url_for("staff.dashboard") if user.is_staff else url_for("main.index")
 
 
 # Sensitive actions ------------------------------------------------------------------------------
