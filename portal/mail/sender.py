@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.errors import database_unavailable
 from portal.extensions import db
-from portal.mail.threads import stored_headers
+from portal.mail.threads import stored_headers_of
 from portal.mail.transports import (
     TRANSPORTS,
     DeliveryError,
@@ -49,9 +49,20 @@ class DeliveryReport:
     full: bool = False
     # The batch stopped because the mail server could not be reached or stopped answering.
     server_down: bool = False
+    # The batch stopped before its end for a reason that going again at once would only repeat
+    # (the mail server is down, or claims run out before the delivery deadline).
+    cut_short: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.sent or self.retrying or self.failed)
+
+    @property
+    def look_again_at_once(self) -> bool:
+        """More mail may be due now: the batch was full, or it did some work, and in the time
+        that took more messages may have been queued or come due. Only a pass that finds nothing
+        to do (or an outage) lets the sender rest; waiting after every batch capped delivery at
+        one batch per interval while mail was piling up."""
+        return not self.cut_short and (self.full or bool(self))
 
     def __str__(self) -> str:
         return f"sent {len(self.sent)}, to retry {len(self.retrying)}, failed {len(self.failed)}"
@@ -79,23 +90,38 @@ def _claimable(now: datetime) -> tuple:
 
 
 def _claim(message_id: int, worker: str, now: datetime | None = None) -> bool:
-    """Take a message for this sender; False when another sender has it or it is done.
+    """Take a message for this sender; False when another sender has it or it is done."""
+    return _claim_and_load(message_id, worker, now) is not None
+
+
+def _claim_and_load(
+    message_id: int, worker: str, now: datetime | None = None
+) -> OutboxMessage | None:
+    """Take a message for this sender and return it, detached from the session, as the claim
+    left it; None when another sender has it, it is done, or it is gone (an erased account's).
 
     The claim runs ``OUTBOX_CLAIM_SECONDS`` from the moment it is taken, never from the start of
     a batch: a claim dated from an earlier moment may already have run out, and then a second
     sender takes the message while this one is still delivering it. The attempt is counted here,
-    so a message that kills its sender still runs out of attempts.
+    so a message that kills its sender still runs out of attempts. The row comes back from the
+    UPDATE itself (RETURNING): one statement and one commit per claim, where reading it again
+    took two more round trips per message.
     """
     now = now or utcnow()
     claimed_until = now + timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
-    result = db.session.execute(
+    message = db.session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, *_claimable(now))
         .values(claimed_by=worker, claimed_until=claimed_until, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()
+    if message is not None:
+        # Detached, it keeps its loaded values through the commit: no transaction stays open,
+        # and no query runs, while the message is with the SMTP server.
+        db.session.expunge(message)
     db.session.commit()
-    return result.rowcount == 1
+    return message
 
 
 class OutboxSender:
@@ -118,38 +144,35 @@ class OutboxSender:
         report = DeliveryReport()
         self._record_unrecorded()
         batch_size = config["OUTBOX_BATCH_SIZE"]
-        due_ids = db.session.scalars(
-            select(OutboxMessage.id)
-            .where(*_claimable(clock()))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(batch_size)
-        ).all()
+        due = dict(
+            db.session.execute(
+                select(OutboxMessage.id, OutboxMessage.created_at)
+                .where(*_claimable(clock()))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(batch_size)
+            ).all()
+        )
+        report.full = len(due) == batch_size
+        # The headers decided when each message was queued (they never change: the events are
+        # append-only), read for the whole batch at once before any claim.
+        headers = stored_headers_of(due)
         db.session.rollback()
-        report.full = len(due_ids) == batch_size
-        if not due_ids:
+        if not due:
             return report
 
         deadline = timedelta(seconds=delivery_deadline(config))
         with TRANSPORTS[config["MAIL_TRANSPORT"]](config) as transport:
-            for message_id in due_ids:
-                if not _claim(message_id, self.worker, clock()):
-                    continue  # another sender has it, or it was sent meanwhile
-                message = db.session.get(OutboxMessage, message_id)
-                if message is not None:
-                    # Read now, not during delivery: the headers decided when it was queued.
-                    message.thread_headers = stored_headers(message.id, message.created_at)
-                    # Detached, it keeps its loaded values through the rollback: no transaction
-                    # stays open, and no query runs, while the message is with the SMTP server.
-                    db.session.expunge(message)
-                db.session.rollback()
+            for message_id in due:
+                message = _claim_and_load(message_id, self.worker, clock())
                 if message is None:
-                    continue  # deleted since it was claimed (an erased account's mail)
+                    continue  # another sender has it, it was sent meanwhile, or it was erased
+                message.thread_headers = headers[message_id]
                 if message.claimed_until - clock() < deadline:
                     # The claim could run out mid-delivery and let another sender start the same
                     # message. It only happens when claiming was slow (a database under strain)
                     # or OUTBOX_CLAIM_SECONDS is below MAIL_DELIVERY_DEADLINE: give it back.
                     self._release(message)
-                    report.full = False  # going again at once would only repeat this
+                    report.cut_short = True  # going again at once would only repeat this
                     log.warning(
                         "outbox message %s not sent: its claim ends before the delivery "
                         "deadline (OUTBOX_CLAIM_SECONDS must exceed MAIL_DELIVERY_DEADLINE)",
@@ -162,7 +185,7 @@ class OutboxSender:
                     self._failed(message, exc, report, clock())
                     # Every other message would wait out the same timeout: stop, back off.
                     report.server_down = True
-                    report.full = False
+                    report.cut_short = True
                     break
                 except DeliveryError as exc:
                     self._failed(message, exc, report, clock())
@@ -253,10 +276,11 @@ def run_sender(
     """Deliver due email: once (default), for ``duration`` seconds, or ``forever``; for
     ``flask outbox send``. Needs an app context.
 
-    A full batch is followed by the next at once; otherwise the sender looks again after
-    ``interval`` seconds. While the mail server or, when running for a while or forever, the
-    database is unavailable, it logs, pauses for longer each time (up to ``max_pause``) and
-    tries again. ``stop`` ends a running sender between two batches.
+    While mail is due the sender goes from one batch to the next at once: it waits ``interval``
+    seconds only after a look at the outbox found nothing to deliver. While the mail server or,
+    when running for a while or forever, the database is unavailable, it logs, pauses for longer
+    each time (up to ``max_pause``) and tries again. ``stop`` ends a running sender between two
+    batches.
     """
     sender = OutboxSender()
     keep_going = forever or duration is not None
@@ -288,7 +312,7 @@ def run_sender(
                 )
             else:
                 failures = 0
-                again_at_once = report.full
+                again_at_once = report.look_again_at_once
         finally:
             # A session whose connection died cannot be used again; the next batch gets a new one.
             with contextlib.suppress(SQLAlchemyError):

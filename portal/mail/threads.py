@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.models import AuditEvent
@@ -131,6 +131,35 @@ def details_of(headers: dict[str, str]) -> dict[str, str]:
     return {names[k]: v for k, v in headers.items() if k in names}
 
 
+def stored_headers_of(queued: dict[int, datetime]) -> dict[int, dict[str, str]]:
+    """``stored_headers`` of several outbox messages ({id: queued at}) in one query, for a
+    sender's batch: each read only among the events of the hour around its own queuing (the
+    windows of messages queued close together merge into one range)."""
+    ranges: list[list[datetime]] = []
+    for moment in sorted(queued.values()):
+        if ranges and moment - QUEUED_WINDOW <= ranges[-1][1]:
+            ranges[-1][1] = moment + QUEUED_WINDOW
+        else:
+            ranges.append([moment - QUEUED_WINDOW, moment + QUEUED_WINDOW])
+    if not ranges:
+        return {}
+    outbox_id = AuditEvent.details["outbox_id"].as_integer()
+    rows = db.session.execute(
+        select(outbox_id, AuditEvent.details)
+        .where(
+            or_(*(AuditEvent.occurred_at.between(start, end) for start, end in ranges)),
+            AuditEvent.action == QUEUED,
+            outbox_id.in_(list(queued)),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    found: dict[int, dict[str, str]] = {}
+    for message_id, details in rows:
+        if message_id not in found:
+            found[message_id] = _headers_of(details)
+    return {message_id: found.get(message_id, {}) for message_id in queued}
+
+
 def stored_headers(outbox_id: int, queued_at: datetime) -> dict[str, str]:
     """The headers decided when outbox message ``outbox_id`` was queued at ``queued_at`` ({} for
     mail that is not about a request): read before delivery, the same on every attempt.
@@ -138,17 +167,10 @@ def stored_headers(outbox_id: int, queued_at: datetime) -> dict[str, str]:
     The event is written in the transaction that queued the message, so only the events around
     that moment are read: without the window every delivery read every email.queued event there
     is (70 ms at 100,000 of them)."""
-    details = db.session.scalar(
-        select(AuditEvent.details)
-        .where(
-            AuditEvent.occurred_at >= queued_at - QUEUED_WINDOW,
-            AuditEvent.occurred_at <= queued_at + QUEUED_WINDOW,
-            AuditEvent.action == QUEUED,
-            AuditEvent.details["outbox_id"].as_integer() == outbox_id,
-        )
-        .order_by(AuditEvent.id)
-        .limit(1)
-    )
+    return stored_headers_of({outbox_id: queued_at})[outbox_id]
+
+
+def _headers_of(details: dict | None) -> dict[str, str]:
     if not details or not details.get("message_id"):
         return {}
     names = {
