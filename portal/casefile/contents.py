@@ -80,6 +80,11 @@ class CaseFile:
     generated_by: User
     members: list[Member] = field(default_factory=list)
 
+    @staticmethod
+    def when(iso: str) -> datetime:
+        """A moment kept in the JSON form, back as a datetime for the report."""
+        return datetime.fromisoformat(iso)
+
     def as_json(self) -> dict:
         request = self.request
         return {
