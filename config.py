@@ -210,6 +210,9 @@ class Config:
     # request must have passed DMARC (or DKIM/SPF without a DMARC policy) there, or it waits for
     # staff. Unset: the check is off (the mail server does no such checks).
     INBOX_AUTHSERV_ID = _env("INBOX_AUTHSERV_ID")
+    # Mail decided not to be a request, and part of none, is emptied this many days after the
+    # decision (`flask requests purge`); mail of a request goes with the request's records.
+    INBOX_KEEP_DAYS = _env_int("INBOX_KEEP_DAYS", 90)
 
     # Signed links in email, each purpose with its own lifetime.
     CONFIRM_EMAIL_MAX_AGE = _env_int("CONFIRM_EMAIL_MAX_AGE", 3 * 24 * 3600)
@@ -305,6 +308,8 @@ class DevelopmentConfig(Config):
     MAIL_TRANSPORT = _env("MAIL_TRANSPORT", "mailbox")
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "WProd Oy <tietosuoja@wprod.example>")
     DEV_MAILBOX = True
+    # Replies from the development mailbox find their request by token, as on a real server.
+    MAIL_REPLY_TO_TEMPLATE = _env("MAIL_REPLY_TO_TEMPLATE", "tietosuoja+{token}@wprod.example")
     OUTBOX_RETRY_BASE_SECONDS = _env_int("OUTBOX_RETRY_BASE_SECONDS", 5)
     # The demo notice's database systems (wprod.toml's [[systems]] url_env): the demo register
     # that `flask demo seed` builds, unless the environment points them elsewhere.

@@ -159,6 +159,11 @@ def upload_dir() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
 
+def incoming_path(storage_key: str) -> Path:
+    """Where a message read from the privacy mailbox is kept as it arrived."""
+    return upload_dir() / "inbox" / storage_key[:2] / storage_key
+
+
 def path_of(attachment: Attachment) -> Path:
     return upload_dir() / attachment.storage_key[:2] / attachment.storage_key
 

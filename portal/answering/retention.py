@@ -36,6 +36,8 @@ from portal.models import (
     Attachment,
     AuditEvent,
     ExcessiveDecision,
+    IncomingMessage,
+    IncomingState,
     OutboxMessage,
     OutboxStatus,
     SubjectRequest,
@@ -78,6 +80,7 @@ class Removal:
     event_bodies: int = 0
     event_details: int = 0
     emails: int = 0
+    incoming: int = 0
 
     def as_details(self) -> dict:
         return {
@@ -87,6 +90,7 @@ class Removal:
             "event_bodies": self.event_bodies,
             "event_details": self.event_details,
             "emails": self.emails,
+            "incoming_mail": self.incoming,
         }
 
 
@@ -187,6 +191,42 @@ def _emails_about(event_rows) -> list[OutboxMessage]:
     return list(found.values())
 
 
+def blank_incoming(message: IncomingMessage) -> None:
+    """A message read from the privacy mailbox, emptied of what it said and who sent it: its raw
+    bytes go; arrival, sizes, checksum and what was decided stay, as proof of handling."""
+    files.incoming_path(message.storage_key).unlink(missing_ok=True)
+    message.body_text = ""
+    message.subject = ""
+    message.sender = ""
+    message.sender_name = ""
+    message.attachments = []
+    message.message_id = None
+    message.in_reply_to = None
+    message.references = None
+    message.defects = None
+    if message.decided_by_id is not None:
+        # A reason staff wrote may quote the message; the codes of automatic sorting do not.
+        message.state_reason = None
+
+
+def purge_unrelated_mail(now: datetime | None = None) -> int:
+    """Mail that turned out not to be a request (and is part of none) is kept INBOX_KEEP_DAYS
+    after the decision, for questions about it, then emptied (GDPR Art. 5(1)(e))."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["INBOX_KEEP_DAYS"])
+    due = db.session.scalars(
+        select(IncomingMessage).where(
+            IncomingMessage.state == IncomingState.NOT_REQUEST,
+            IncomingMessage.request_id.is_(None),
+            IncomingMessage.decided_at < cutoff,
+            IncomingMessage.sender != "",
+        )
+    ).all()
+    for message in due:
+        blank_incoming(message)
+    return len(due)
+
+
 def anonymise(request: SubjectRequest, now: datetime | None = None, *, dry_run: bool = False):
     """Remove what the records of ``request`` say about the person; keep the proof of handling.
 
@@ -227,6 +267,14 @@ def anonymise(request: SubjectRequest, now: datetime | None = None, *, dry_run: 
             attachment.removed_at = attachment.removed_at or now
             # The name the person gave the file may say who they are; size and checksum stay.
             attachment.filename = f"file-{attachment.id}"
+
+    for message in db.session.scalars(
+        select(IncomingMessage).where(IncomingMessage.request_id == request.id)
+    ):
+        if message.body_text or message.sender:
+            removal.incoming += 1
+        if not dry_run:
+            blank_incoming(message)
 
     for package in db.session.scalars(
         select(AccessPackage).where(AccessPackage.request_id == request.id)

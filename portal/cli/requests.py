@@ -30,6 +30,7 @@ def lapse_command() -> None:
 def remind_command() -> None:
     """Email due-date reminders to assignees, overdue ones to admins, and reminders of
     unanswered tasks to the systems' owners (run daily)."""
+    from portal.inbox.reminders import remind_of_inbox
     from portal.intake.opening import route_waiting_requests
     from portal.register.tasks import remind_owners
     from portal.subject_requests.reminders import send_reminders
@@ -50,6 +51,11 @@ def remind_command() -> None:
     for reference, system, reminder in reminded:
         click.echo(f"{reference}: task for {system}: {reminder}")
     click.echo(f"task reminders sent {len(reminded)}")
+    # Mail nobody has sorted: its clock may already run (EDPB 01/2022 §159).
+
+    waiting = remind_of_inbox()
+    db.session.commit()
+    click.echo(f"inbox reminder: {waiting} message(s) waiting")
 
 
 @group.command("lift-restrictions")
@@ -94,7 +100,12 @@ def purge_command(dry_run: bool) -> None:
 
     GDPR Art. 5(1)(e): texts, files and emails go; reference, type, dates and outcome stay.
     """
-    from portal.answering.retention import RetentionError, anonymise, due_for_anonymisation
+    from portal.answering.retention import (
+        RetentionError,
+        anonymise,
+        due_for_anonymisation,
+        purge_unrelated_mail,
+    )
 
     try:
         due = due_for_anonymisation()
@@ -118,6 +129,9 @@ def purge_command(dry_run: bool) -> None:
         click.echo(f"dry run: would anonymise {requests}, remove {removed}")
     else:
         click.echo(f"anonymised {requests}, removed {removed}")
+        emptied = purge_unrelated_mail()
+        db.session.commit()
+        click.echo(f"emptied {emptied} message(s) of the inbox that were not requests")
 
 
 @group.command("purge-packages")

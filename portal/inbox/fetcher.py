@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.files import upload_dir
+from portal.files import incoming_path
 from portal.inbox.deadline import Deadline
 from portal.inbox.parse import parse
 from portal.models import ArrivalSource, IncomingMessage, IncomingState, utcnow
@@ -198,42 +198,17 @@ class Fetcher:
             )
             return None
         arrived_at, source = self._arrival(meta, parsed)
-        key = secrets.token_hex(32)
-        path = self._write(raw, key)
-        row = IncomingMessage(
+        return save(
+            raw,
+            parsed,
             mailbox=mailbox,
             uidvalidity=uidvalidity,
             uid=uid,
-            message_id=parsed.message_id,
-            in_reply_to=parsed.in_reply_to,
-            references=parsed.references,
-            sender=parsed.sender,
-            sender_name=parsed.sender_name,
-            subject=parsed.subject,
+            size=size,
             arrived_at=arrived_at,
-            arrival_source=source,
-            body_text=parsed.text,
-            attachments=parsed.attachments,
-            automatic="own" if _own_message(parsed, self.config) else parsed.automatic,
-            storage_key=key,
-            raw_size=size,
-            stored_size=len(raw),
-            raw_sha256=hashlib.sha256(raw).hexdigest(),
-            raw_truncated=size > len(raw),
-            defects="; ".join(parsed.defects)[:2000] or None,
-            state=IncomingState.NEW,
+            source=source,
+            config=self.config,
         )
-        db.session.add(row)
-        # Registered like an upload: a rollback (another fetcher won) deletes the bytes again.
-        db.session.info.setdefault("written_files", []).append(path)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            log.info("inbox: message %s:%s was stored by another fetcher", uidvalidity, uid)
-            return None
-        log.info("inbox: stored message %s (%s:%s, %s bytes)", row.id, uidvalidity, uid, size)
-        return row.id
 
     def _known(self, mailbox: str, uidvalidity: int, uid: int, message_id: str | None) -> bool:
         same_place = (
@@ -264,17 +239,6 @@ class Fetcher:
             return parsed.date, ArrivalSource.DATE_HEADER
         return utcnow(), ArrivalSource.FETCHED
 
-    def _write(self, raw: bytes, key: str) -> Path:
-        target = upload_dir() / "inbox" / key[:2] / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        with open(partial, "wb") as out:
-            out.write(raw)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
-        return target
-
     def mark_processed(self, imap: imaplib.IMAP4, uid: int) -> None:
         """Flag a stored message (and move it, when a processed folder is set)."""
         flag = self.config["INBOX_PROCESSED_FLAG"]
@@ -286,5 +250,69 @@ class Fetcher:
             _check(imap.uid("MOVE", str(uid), _quoted(folder)), "MOVE")
 
 
+def _write(raw: bytes, key: str) -> Path:
+    target = incoming_path(key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    with open(partial, "wb") as out:
+        out.write(raw)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, target)
+    return target
+
+
+def save(
+    raw: bytes,
+    parsed,
+    *,
+    mailbox: str,
+    uidvalidity: int,
+    uid: int,
+    size: int,
+    arrived_at: datetime,
+    source: ArrivalSource,
+    config,
+) -> int | None:
+    """Commit one message (its row and its raw bytes) and return its id; None when another
+    fetcher stored it first (the unique constraints decide, and the loser's bytes go)."""
+    key = secrets.token_hex(32)
+    path = _write(raw, key)
+    row = IncomingMessage(
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        sender=parsed.sender,
+        sender_name=parsed.sender_name,
+        subject=parsed.subject,
+        arrived_at=arrived_at,
+        arrival_source=source,
+        body_text=parsed.text,
+        attachments=parsed.attachments,
+        automatic="own" if _own_message(parsed, config) else parsed.automatic,
+        storage_key=key,
+        raw_size=size,
+        stored_size=len(raw),
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        raw_truncated=size > len(raw),
+        defects="; ".join(parsed.defects)[:2000] or None,
+        state=IncomingState.NEW,
+    )
+    db.session.add(row)
+    # Registered like an upload: a rollback (another fetcher won) deletes the bytes again.
+    db.session.info.setdefault("written_files", []).append(path)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("inbox: message %s:%s was stored by another fetcher", uidvalidity, uid)
+        return None
+    log.info("inbox: stored message %s (%s:%s, %s bytes)", row.id, uidvalidity, uid, size)
+    return row.id
+
+
 def raw_path(message: IncomingMessage) -> Path:
-    return upload_dir() / "inbox" / message.storage_key[:2] / message.storage_key
+    return incoming_path(message.storage_key)

@@ -411,10 +411,72 @@ def test_the_inbox_and_a_message_in_it(app, browser, live_server, people, db):
         defects="unknown charset x-klingon",
     )
     db.session.add(message)
+    # A reply from another address that names a request, waiting for staff to decide.
+    from portal import audit
+    from portal.models import IncomingState
+
+    request = db.session.get(SubjectRequest, people["access_id"])
+    other = IncomingMessage(
+        mailbox="privacy@mail.example/INBOX",
+        uidvalidity=1,
+        uid=2,
+        sender="joku@example.org",
+        subject="Re: Tarvitsemme lisätietoja",
+        arrived_at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        arrival_source=ArrivalSource.INTERNALDATE,
+        body_text="Asiakasnumeroni on 10042.",
+        attachments=[],
+        storage_key="b" * 64,
+        raw_size=900,
+        stored_size=900,
+        raw_sha256="1" * 64,
+        state=IncomingState.WAITING,
+        state_reason="sender-differs",
+        request_id=request.id,
+    )
+    db.session.add(other)
     db.session.commit()
+    request_id, other_id = request.id, other.id
+    # The ticket then shows a reply by email, a message waiting, and a bounce.
+    with app.test_request_context():
+        from portal.extensions import db as portal_db
+
+        request = portal_db.session.get(SubjectRequest, request_id)
+        audit.record(
+            "message.requester",
+            actor=request.requester,
+            request=request,
+            public=True,
+            body="Tässä pyytämänne tiedot.",
+            channel="email",
+            incoming_message=other_id,
+            files_not_taken=[{"name": "ohjelma.exe", "why": "ei sallittu"}],
+        )
+        audit.record(
+            "email.waiting",
+            request=request,
+            incoming_message=other_id,
+            sender="joku@example.org",
+            reason="sender-differs",
+        )
+        audit.record(
+            "email.bounced",
+            request=request,
+            to="pekka@example.fi",
+            status="5.1.1",
+            diagnostic="550 5.1.1 user unknown",
+            email_subject="Tarvitsemme lisätietoja",
+        )
+        portal_db.session.commit()
     state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
     problems = []
-    for path in ("/staff/inbox", f"/staff/inbox/{message.id}"):
+    for path in (
+        "/staff/inbox",
+        f"/staff/inbox/{message.id}",
+        f"/staff/inbox/{other_id}",
+        f"/staff/intake?message={other_id}",
+        f"/staff/requests/{request_id}",
+    ):
         problems += check_page(
             browser, live_server, path, storage_state=state, name="staff" + re.sub(r"\W", "-", path)
         )

@@ -1,7 +1,12 @@
-"""Development only: read the local mailbox in the browser and follow its links.
+"""Development only: read the local mailbox in the browser and follow its links, and answer.
 
 Registered only when DEV_MAILBOX is on (the development configuration); the page does not exist
 in testing or production, because it shows everyone's mail.
+
+Answering a message here, or writing a new one, "sends" it to the privacy mailbox: it is stored
+and sorted exactly as ``flask inbox fetch`` stores and sorts mail read over IMAP, so a newcomer
+sees a reply join its ticket, or a request by email wait in the staff inbox, without a mail
+server.
 """
 
 from __future__ import annotations
@@ -9,10 +14,24 @@ from __future__ import annotations
 import email
 import re
 from email import policy
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
+
+from portal.extensions import db
+from portal.inbox.fetcher import save
+from portal.inbox.parse import parse
+from portal.inbox.processing import sort_one
+from portal.models import ArrivalSource, IncomingMessage, utcnow
+from portal.web.forms import PortalForm
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mailbox")
 
@@ -33,6 +52,9 @@ def _read(path: Path) -> dict:
         "from": message["From"],
         "subject": message["Subject"],
         "date": message["Date"],
+        "reply_to": message["Reply-To"],
+        "message_id": message["Message-ID"],
+        "references": message["References"],
         "text": text,
     }
 
@@ -53,15 +75,135 @@ def _linkify(text: str) -> Markup:
 def inbox():
     directory = _mailbox()
     paths = sorted(directory.glob("*.eml"), reverse=True) if directory.is_dir() else []
-    return render_template("devmail/inbox.html", messages=[_read(p) for p in paths[:200]])
+    return render_template(
+        "devmail/inbox.html", messages=[_read(p) for p in paths[:200]], form=WriteForm()
+    )
+
+
+def _message(message_id: str) -> dict:
+    path = _mailbox() / f"{message_id}.eml"
+    if not message_id.isdigit() or not path.is_file():
+        abort(404)
+    return _read(path)
 
 
 @bp.route("/<message_id>")
 def show(message_id: str):
-    if not message_id.isdigit():
-        abort(404)
-    path = _mailbox() / f"{message_id}.eml"
-    if not path.is_file():
-        abort(404)
-    message = _read(path)
-    return render_template("devmail/message.html", message=message, body=_linkify(message["text"]))
+    message = _message(message_id)
+    return render_template(
+        "devmail/message.html",
+        message=message,
+        body=_linkify(message["text"]),
+        form=ReplyForm(),
+    )
+
+
+class ReplyForm(PortalForm):
+    text = TextAreaField(
+        _l("Your reply"),
+        validators=[
+            DataRequired(message=_l("Write the reply.")),
+            Length(max=10_000, message=_l("Shorten the text to at most 10,000 characters.")),
+        ],
+    )
+
+
+class WriteForm(ReplyForm):
+    sender = EmailField(
+        _l("From"),
+        validators=[
+            DataRequired(message=_l("Enter an email address in the form name@example.fi.")),
+            Email(
+                message=_l("Enter an email address in the form name@example.fi."),
+                check_deliverability=False,
+            ),
+            Length(max=254, message=_l("The email address is too long.")),
+        ],
+    )
+    subject = StringField(
+        _l("Subject"), validators=[Length(max=300, message=_l("At most 300 characters."))]
+    )
+
+
+def _privacy_address() -> str:
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+def _to_the_portal(message: EmailMessage) -> None:
+    """Store and sort ``message`` as the fetcher would, and say where it went."""
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="dev.example")
+    raw = bytes(message)
+    mailbox = "development"
+    uid = (
+        db.session.scalar(
+            select(func.max(IncomingMessage.uid)).where(IncomingMessage.mailbox == mailbox)
+        )
+        or 0
+    ) + 1
+    stored = save(
+        raw,
+        parse(raw),
+        mailbox=mailbox,
+        uidvalidity=1,
+        uid=uid,
+        size=len(raw),
+        arrived_at=utcnow(),
+        source=ArrivalSource.FETCHED,
+        config=current_app.config,
+    )
+    outcome = sort_one(stored) if stored is not None else None
+    row = db.session.get(IncomingMessage, stored) if stored is not None else None
+    if outcome == "joined" and row is not None and row.request is not None:
+        flash(
+            _(
+                "Sent to the privacy mailbox: added to %(reference)s.",
+                reference=row.request.reference,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Sent to the privacy mailbox: it waits in the staff inbox."), "success")
+
+
+@bp.route("/<message_id>/reply", methods=["POST"])
+def reply(message_id: str):
+    original = _message(message_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "devmail/message.html", message=original, body=_linkify(original["text"]), form=form
+        ), 400
+    answer = EmailMessage()
+    answer["From"] = original["to"]
+    answer["To"] = original["reply_to"] or original["from"]
+    answer["Subject"] = f"Re: {original['subject']}"
+    if original["message_id"]:
+        answer["In-Reply-To"] = original["message_id"]
+        answer["References"] = " ".join(
+            filter(None, [original["references"], original["message_id"]])
+        )
+    quoted = "\n".join(f"> {line}" for line in original["text"].splitlines())
+    # Quoted the way mail programs quote, so the ticket shows only the new text.
+    header = f"{original['date']} {original['from']} kirjoitti:"
+    answer.set_content(f"{form.text.data.strip()}\n\n{header}\n{quoted}\n")
+    _to_the_portal(answer)
+    return redirect(url_for("devmail.inbox"))
+
+
+@bp.route("/write", methods=["POST"])
+def write():
+    form = WriteForm()
+    if not form.validate_on_submit():
+        directory = _mailbox()
+        paths = sorted(directory.glob("*.eml"), reverse=True) if directory.is_dir() else []
+        return render_template(
+            "devmail/inbox.html", messages=[_read(p) for p in paths[:200]], form=form
+        ), 400
+    message = EmailMessage()
+    message["From"] = formataddr(("", form.sender.data.strip()))
+    message["To"] = _privacy_address()
+    message["Subject"] = (form.subject.data or "").strip()
+    message.set_content(form.text.data.strip() + "\n")
+    _to_the_portal(message)
+    return redirect(url_for("devmail.inbox"))
