@@ -197,6 +197,14 @@ class Fetcher:
                 uid,
             )
             return None
+        if parsed.message_id is None and self._same_bytes(raw):
+            # Without a Message-ID, the bytes are the only name a message has: after the server
+            # renumbered the folder (a new UIDVALIDITY), a stored message is not stored again, so
+            # it is not sorted twice either.
+            log.warning(
+                "inbox: message %s:%s without a Message-ID was stored before", uidvalidity, uid
+            )
+            return None
         arrived_at, source = self._arrival(meta, parsed)
         return save(
             raw,
@@ -209,6 +217,16 @@ class Fetcher:
             source=source,
             config=self.config,
         )
+
+    def _same_bytes(self, raw: bytes) -> bool:
+        digest = hashlib.sha256(raw).hexdigest()
+        found = db.session.scalar(
+            select(IncomingMessage.id)
+            .where(IncomingMessage.raw_sha256 == digest, IncomingMessage.message_id.is_(None))
+            .limit(1)
+        )
+        db.session.rollback()
+        return found is not None
 
     def _known(self, mailbox: str, uidvalidity: int, uid: int, message_id: str | None) -> bool:
         same_place = (

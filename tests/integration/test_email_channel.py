@@ -540,3 +540,35 @@ def test_sorting_the_same_message_twice_at_once_joins_it_once(app, imap, asked):
     assert sorted(outcomes, key=str) == sorted(["joined", None], key=str)
     _, events, _ = _state(app, request_id)
     assert len([e for e in events if e.action == "message.requester"]) == 1
+
+
+def test_a_renumbered_folder_does_not_put_a_reply_without_message_id_on_the_ticket_twice(
+    app, imap, asked
+):
+    """After the server renumbers the folder (a new UIDVALIDITY, RFC 9051 2.3.1.1) every message
+    looks new by its UID; one without a Message-ID is recognised by its bytes."""
+    from sqlalchemy import update
+
+    from portal.extensions import db
+    from portal.models import IncomingMessage
+
+    request_id, question = asked
+    reply = _reply(question)
+    del reply["Message-ID"]
+    imap.append(bytes(reply))
+    assert "joined 1" in fetch(app)
+    with app.app_context():
+        db.session.execute(
+            update(IncomingMessage).values(uidvalidity=IncomingMessage.uidvalidity - 1)
+        )
+        db.session.commit()
+    client = imap.client()
+    try:
+        client.select("INBOX")
+        client.uid("STORE", "1:*", "-FLAGS", "($PortalStored)")
+    finally:
+        client.logout()
+
+    assert "stored 0, already stored 1" in fetch(app)
+    _, events, _ = _state(app, request_id)
+    assert len([e for e in events if e.action == "message.requester"]) == 1

@@ -131,3 +131,20 @@ def test_mail_of_a_request_goes_when_the_request_is_anonymised(app, contact, mak
         assert removal.incoming == 1 and not path.exists()
         message = db.session.get(IncomingMessage, message_id)
         assert (message.body_text, message.sender, message.request_id) == ("", "", request.id)
+
+
+def test_the_inbox_pages_through_every_waiting_message_oldest_first(app, staff_client):
+    from portal.web.staff.inbox import PAGE_SIZE
+
+    start = utcnow() - timedelta(days=20)
+    for n in range(PAGE_SIZE + 1):
+        _store(app, n + 1, arrived=start + timedelta(minutes=n))
+    _sort(app)
+    first = staff_client.get("/staff/inbox").get_data(as_text=True)
+    last = staff_client.get("/staff/inbox?page=2").get_data(as_text=True)
+    assert first.count("Viesti ") == PAGE_SIZE and ">Viesti 1<" in first
+    assert last.count("Viesti ") == 1 and f">Viesti {PAGE_SIZE + 1}<" in last
+    # A page past the end shows the last one, not an empty list.
+    assert f">Viesti {PAGE_SIZE + 1}<" in staff_client.get("/staff/inbox?page=99").get_data(
+        as_text=True
+    )

@@ -15,7 +15,7 @@ from flask import abort, current_app, flash, redirect, render_template, send_fil
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -30,12 +30,13 @@ from portal.subject_requests.clock import controller_today, local_day
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.locking import lock_request
 from portal.web.forms import PortalForm
+from portal.web.incoming import page_arg
 from portal.web.staff.views import bp, staff_required
 
 # Waiting for a decision: what the inbox lists.
 OPEN_STATES = (IncomingState.NEW, IncomingState.WAITING)
-# A page of the inbox; older messages stay reachable by their own address.
-PAGE_SIZE = 200
+# Messages on one page of the inbox.
+PAGE_SIZE = 100
 
 
 class JoinForm(PortalForm):
@@ -70,10 +71,16 @@ def due_if_a_request(arrived_at: datetime) -> date:
 @bp.route("/inbox")
 @staff_required
 def inbox():
+    waiting = IncomingMessage.state.in_(OPEN_STATES)
+    total = db.session.scalar(select(func.count(IncomingMessage.id)).where(waiting)) or 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(page_arg(), pages)
+    # Oldest first: the oldest message is the nearest deadline if it is a request.
     messages = db.session.scalars(
         select(IncomingMessage)
-        .where(IncomingMessage.state.in_(OPEN_STATES))
+        .where(waiting)
         .order_by(IncomingMessage.arrived_at, IncomingMessage.id)
+        .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
     return render_template(
@@ -81,6 +88,9 @@ def inbox():
         messages=messages,
         due={m.id: due_if_a_request(m.arrived_at) for m in messages},
         today=controller_today(),
+        total=total,
+        page=page,
+        pages=pages,
     )
 
 
