@@ -12,10 +12,16 @@ who cannot see it (WCAG 2.1 1.1.1).
 from __future__ import annotations
 
 import math
+import sys
 from xml.etree import ElementTree
 
 import pygal
 from markupsafe import Markup
+
+# pygal puts a finder for its map plugins (unused here) on sys.meta_path without find_spec: on
+# Python 3.11 every import that reaches it then raises ImportWarning — the lookup of a charset's
+# codec by name among them, so an incoming message in an unknown charset failed to be read.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != pygal.__name__]
 
 SVG = "{http://www.w3.org/2000/svg}"
 # Removed from pygal's output: nothing here may run, style inline, or reach another host.
