@@ -17,11 +17,15 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from portal import files
+from portal.deadlines import due_date
 from portal.inbox.threading import latest_reply
 from portal.intake.opening import contact_person_user
+from portal.mail import queue_email
 from portal.models import IncomingMessage, SubjectRequest, User
 from portal.subject_requests import actions
+from portal.subject_requests.clock import local_day
 from portal.subject_requests.timeline import notify
+from portal.urls import external_url
 
 # A message that is only attachments still says something on the ticket.
 NO_TEXT = "–"
@@ -103,4 +107,23 @@ def tell_staff(request: SubjectRequest, *, subject, update, ticket_url: str, bod
         body=body,
         attachments=[],
         ticket_url=ticket_url,
+    )
+
+
+def tell_of_new_mail(row: IncomingMessage) -> None:
+    """Email the contact person a new message of the inbox: who wrote, its text, the due date it
+    has if it is a request, and a direct link."""
+    contact = contact_person_user()
+    to = contact.email if contact else current_app.extensions["notice"].contact_person.email
+    arrived_on = local_day(row.arrived_at)
+    queue_email(
+        "staff_inbox_message",
+        to=to,
+        user=contact,
+        subject=_l("New mail to the privacy mailbox: %(subject)s", subject=row.subject or "-"),
+        message=row,
+        text=row.body_text[:5000],
+        cut=len(row.body_text) > 5000,
+        due_on=due_date(arrived_on, 1, country=current_app.config["HOLIDAY_COUNTRY"]),
+        message_url=external_url("staff.inbox_message", message_id=row.id),
     )

@@ -37,7 +37,7 @@ from portal.extensions import db
 from portal.inbox import authentication
 from portal.inbox.bounces import Bounce, read_bounce
 from portal.inbox.fetcher import raw_path
-from portal.inbox.joining import join_reply, tell_staff
+from portal.inbox.joining import join_reply, tell_of_new_mail, tell_staff
 from portal.inbox.threading import match_request
 from portal.models import (
     AuditEvent,
@@ -272,6 +272,9 @@ def _waits(row: IncomingMessage, reason: str | None, request: SubjectRequest | N
 def _person(row: IncomingMessage, message: EmailMessage) -> str:
     match = match_request(message)
     if match.request_id is None:
+        # Maybe a request, whose clock runs from now (EDPB 01/2022 §159): the contact person
+        # hears of it with its text, not only from the daily reminder.
+        tell_of_new_mail(row)
         return _waits(row, None, None)
     request = lock_request(match.request_id)
     if not match.sender_matches:

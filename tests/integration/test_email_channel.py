@@ -198,6 +198,12 @@ def test_a_request_emailed_to_the_mailbox_becomes_a_case_due_from_its_arrival(
     with app.app_context():
         arrived_on = local_day(arrived)
     due = due_date(arrived_on, 1, country="FI")
+    # The contact person hears of it at once: the text, the due date it has, a direct link.
+    deliver(now=utcnow() + timedelta(minutes=1))
+    told = text_of(_last_to(mailbox, "ville@wprod.fi"))
+    assert "Hei, poistakaa kaikki tietoni." in told and f"/staff/inbox/{row.id}" in told
+    assert due.strftime("%-d.%-m.%Y") in told
+    assert not mailbox.to("uuno@example.fi")  # the sender hears nothing until staff decide
 
     inbox = staff_client.get("/staff/inbox").get_data(as_text=True)
     assert "Tietojeni poisto" in inbox
