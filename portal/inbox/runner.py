@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.errors import database_unavailable
 from portal.extensions import db
+from portal.inbox import health
 from portal.inbox.fetcher import Fetcher, MailboxDown
 from portal.inbox.processing import sort_new
 
@@ -26,6 +27,16 @@ MAX_PAUSE = 60.0
 def first_line(exc: BaseException) -> str:
     """An error in one line, for a log line or a command's one-line report."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _note(reachable: bool, reason: str = "") -> None:
+    """Tell staff the mailbox went down or came back; a database that is down too is the
+    runner's to wait out, not this note's."""
+    try:
+        health.note(reachable, reason)
+    except SQLAlchemyError:
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
 
 
 def run_fetcher(
@@ -47,7 +58,12 @@ def run_fetcher(
     while True:
         pause = interval
         try:
-            report = Fetcher().fetch_new()
+            try:
+                report = Fetcher().fetch_new()
+            except MailboxDown as exc:
+                _note(False, first_line(exc))
+                raise
+            _note(True)
             # What this pass stored, and anything an earlier pass stored but did not sort.
             sorted_ = sort_new()
         except Exception as exc:

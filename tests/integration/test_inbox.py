@@ -520,3 +520,29 @@ def test_stored_mail_is_moved_to_the_processed_folder_when_one_is_set(make_app, 
     finally:
         client.logout()
 
+
+def test_staff_see_that_the_mailbox_cannot_be_read_until_it_can(make_app, imap, contact, login):
+    """An outage is on the inbox page, not only in a log: the mail behind it has deadlines."""
+    from portal.extensions import db
+    from portal.models import AuditEvent
+
+    down = make_app(INBOX_PORT=free_port())
+    assert fetch(down).exit_code != 0
+    assert fetch(down).exit_code != 0  # a second failed try is not a second outage
+    up = make_app()
+    client = up.test_client()
+    from tests.conftest import sign_in
+    from tests.integration.conftest import STAFF_PASSWORD
+
+    sign_in(client, "ville@wprod.fi", STAFF_PASSWORD)
+    assert 'id="mailbox-down"' in client.get("/staff/inbox").get_data(as_text=True)
+
+    assert fetch(up).exit_code == 0
+    assert 'id="mailbox-down"' not in client.get("/staff/inbox").get_data(as_text=True)
+    with up.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.action.like("inbox.%available"))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions == ["inbox.unavailable", "inbox.available"]

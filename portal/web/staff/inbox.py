@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 from portal import audit
 from portal.deadlines import due_date
 from portal.extensions import db
+from portal.inbox import health
 from portal.inbox.fetcher import raw_path
 from portal.inbox.joining import join_reply
 from portal.inbox.processing import REASON_TEXTS, original
@@ -91,7 +92,14 @@ def inbox():
         total=total,
         page=page,
         pages=pages,
+        mailbox_down=_outage(),
     )
+
+
+def _outage():
+    """The event that says the mailbox cannot be read, while that lasts; else None."""
+    last = health.last_state()
+    return last if last is not None and last.action == health.DOWN else None
 
 
 def _message_or_404(message_id: int) -> IncomingMessage:
