@@ -96,3 +96,40 @@ def test_a_message_written_in_the_development_mailbox_waits_in_the_staff_inbox(m
             "waiting",
         )
         assert row.body_text.strip() == "Poistakaa tietoni."
+
+
+def test_the_development_mailbox_shows_the_html_part_sandboxed(make_app, tmp_path, contact):
+    from portal.extensions import db
+    from portal.intake.manual import register_request
+    from portal.mail import deliver_due
+    from portal.models import Channel, RequestKind, User
+    from portal.subject_requests.clock import controller_today
+
+    app = _app(make_app, tmp_path)
+    with app.app_context():
+        staff = db.session.scalar(select(User).where(User.email == "ville@wprod.fi"))
+        register_request(
+            staff,
+            RequestKind.ACCESS,
+            received_on=controller_today(),
+            channel=Channel.LETTER,
+            name="Aino Asiakas",
+            email="aino@example.fi",
+            identity_check="Allekirjoitettu kirje.",
+            submission_key="dev-html",
+        )
+        db.session.commit()
+        deliver_due()
+    message = next(
+        p
+        for p in sorted((tmp_path / "mailbox").glob("*.eml"))
+        if b"aino@example.fi" in p.read_bytes()
+    )
+    client = app.test_client()
+    page = client.get(f"/dev/mailbox/{message.stem}").get_data(as_text=True)
+    assert f"/dev/mailbox/{message.stem}/html" in page
+    html = client.get(f"/dev/mailbox/{message.stem}/html")
+    assert html.status_code == 200 and "<p>" in html.get_data(as_text=True)
+    # Whatever the HTML holds, it cannot run, load or submit anything.
+    assert "sandbox" in html.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in html.headers["Content-Security-Policy"]

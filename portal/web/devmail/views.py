@@ -18,7 +18,16 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -46,6 +55,7 @@ def _read(path: Path) -> dict:
     message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     text_part = message.get_body(preferencelist=("plain",))
     text = text_part.get_content() if text_part else ""
+    html_part = message.get_body(preferencelist=("html",))
     return {
         "id": path.stem,
         "to": message["To"],
@@ -56,6 +66,7 @@ def _read(path: Path) -> dict:
         "message_id": message["Message-ID"],
         "references": message["References"],
         "text": text,
+        "html": html_part.get_content() if html_part else None,
     }
 
 
@@ -96,6 +107,25 @@ def show(message_id: str):
         body=_linkify(message["text"]),
         form=ReplyForm(),
     )
+
+
+# The HTML part as the recipient's mail program would show it, but with nothing allowed to run,
+# load or submit: the page is the message alone, sandboxed.
+HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; "
+    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
+
+
+@bp.route("/<message_id>/html")
+def show_html(message_id: str):
+    message = _message(message_id)
+    if not message["html"]:
+        abort(404)
+    response = make_response(message["html"])
+    response.content_type = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = HTML_POLICY
+    return response
 
 
 class ReplyForm(PortalForm):
