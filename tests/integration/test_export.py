@@ -75,7 +75,7 @@ def xlsx_rows(response) -> tuple[list[dict], list[list]]:
 
 
 def queue_references(page: str) -> list[str]:
-    return re.findall(r'<td class="ref"><a [^>]*>([^<]+)</a>', page)
+    return re.findall(r'<td class="ref"[^>]*><a [^>]*>([^<]+)</a>', page)
 
 
 def reference_of(db, request_id: int) -> str:

@@ -16,7 +16,7 @@ from portal.models import AuditEvent, RequestKind, RequestPause, Role, SubjectRe
 from tests.conftest import csrf_token, sign_in, submit
 from tests.integration.conftest import STAFF_PASSWORD, ticket
 
-REFERENCES = re.compile(r'<td class="ref"><a [^>]*>([^<]+)</a>')
+REFERENCES = re.compile(r'<td class="ref"[^>]*><a [^>]*>([^<]+)</a>')
 
 
 @pytest.fixture
