@@ -116,11 +116,17 @@ def _decisions_of(ids: list[int]) -> dict[int, str]:
     """The latest identity decision of each request (the events are append-only; the last
     one is the current decision, portal/answering/identity/record.py)."""
     rows = db.session.execute(
-        select(AuditEvent.request_id, AuditEvent.details)
-        .where(AuditEvent.request_id.in_(ids), AuditEvent.action == "identity.decided")
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+        select(
+            AuditEvent.request_id, AuditEvent.occurred_at, AuditEvent.id, AuditEvent.details
+        ).where(AuditEvent.request_id.in_(ids), AuditEvent.action == "identity.decided")
     )
-    return {request_id: (details or {}).get("how", "") for request_id, details in rows}
+    # The latest is picked here, not by an ORDER BY: sorting by time makes the database walk
+    # the trail's time index instead of the request's (0.3 s a batch at 100,000 requests).
+    latest: dict[int, tuple] = {}
+    for request_id, occurred_at, event_id, details in rows:
+        if request_id not in latest or (occurred_at, event_id) > latest[request_id][:2]:
+            latest[request_id] = (occurred_at, event_id, (details or {}).get("how", ""))
+    return {request_id: how for request_id, (_at, _id, how) in latest.items()}
 
 
 def register_rows(query: Select, names: _Names) -> Iterator[list]:
