@@ -14,9 +14,9 @@ stay on the row, so the chain still verifies and the facts that prove the handli
 in clear. A chain's head (last position and hash) is kept in ``audit_chain_head``, so deleting the
 newest event shows too.
 
-Appends to one chain are serialised by the head row, locked until the commit (PostgreSQL: FOR
-UPDATE; SQLite: the database write lock that the insert already holds), so two transactions can
-never both chain to the same predecessor.
+Appends to one chain are serialised by the head row, locked until the commit (PostgreSQL: the
+row lock of its UPDATE; SQLite: the database write lock that the insert already holds), so two
+transactions can never both chain to the same predecessor.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from sqlalchemy import (
     event,
     false,
     insert,
-    select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -270,22 +269,32 @@ def _digests(mapper, connection, target: AuditEvent) -> None:
 
 @event.listens_for(AuditEvent, "after_insert")
 def _link(mapper, connection, target: AuditEvent) -> None:
-    """Chain the new row to its chain's head, inside the inserting transaction."""
+    """Chain the new row to its chain's head, inside the inserting transaction.
+
+    Three statements per event (two on PostgreSQL's second step): every round trip to the
+    database is paid once per event, and events are written on every request."""
     chain = chain_of(target.request_id, target.subject_user_id)
-    table = AuditChainHead.__table__
-    # A new chain's head appears once: a second transaction creating it at the same moment waits
-    # for the first (PostgreSQL's unique index) and then finds it.
-    connection.execute(_upsert_head(connection.dialect.name, chain))
-    # Locked until the commit: the next append to this chain waits and then reads our head.
-    head = connection.execute(
-        select(table.c.seq, table.c.last_hash).where(table.c.chain == chain).with_for_update()
-    ).one()
-    seq = head.seq + 1
-    values = {"chain": chain, "seq": seq, "prev_hash": head.last_hash}
+    heads = AuditChainHead.__table__
+    # Taking the next position locks the head row until the commit: the next append to this
+    # chain waits here, then continues from what this transaction committed. The hash returned
+    # is still the previous event's: only the position is changed by this statement.
+    advance = (
+        update(heads)
+        .where(heads.c.chain == chain)
+        .values(seq=heads.c.seq + 1)
+        .returning(heads.c.seq, heads.c.last_hash)
+    )
+    head = connection.execute(advance).one_or_none()
+    if head is None:
+        # A new chain's head appears once: a second transaction creating it at the same moment
+        # waits for the first (PostgreSQL's unique index) and then finds it.
+        connection.execute(_upsert_head(connection.dialect.name, chain))
+        head = connection.execute(advance).one()
+    values = {"chain": chain, "seq": head.seq, "prev_hash": head.last_hash}
     values["chain_hash"] = link_hash(
         prev_hash=head.last_hash,
         chain=chain,
-        seq=seq,
+        seq=head.seq,
         event_id=target.id,
         occurred_at=target.occurred_at,
         actor_id=target.actor_id,
@@ -299,12 +308,18 @@ def _link(mapper, connection, target: AuditEvent) -> None:
     )
     # Core statements on the tables: the ORM refuses any UPDATE of an event (below).
     events = AuditEvent.__table__
-    connection.execute(update(events).where(events.c.id == target.id).values(**values))
-    connection.execute(
-        update(table)
-        .where(table.c.chain == chain)
-        .values(seq=seq, last_event_id=target.id, last_hash=values["chain_hash"])
+    set_event = update(events).where(events.c.id == target.id).values(**values)
+    set_head = (
+        update(heads)
+        .where(heads.c.chain == chain)
+        .values(last_event_id=target.id, last_hash=values["chain_hash"])
     )
+    if connection.dialect.name == "postgresql":
+        # One statement: the event's update runs as a data-modifying WITH of the head's.
+        connection.execute(set_head.add_cte(set_event.cte("chained")))
+    else:
+        connection.execute(set_event)
+        connection.execute(set_head)
     for name, value in values.items():
         set_committed_value(target, name, value)
 
