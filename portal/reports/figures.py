@@ -213,10 +213,12 @@ def month_of(column, window: Window):
 
 
 def figures_for(window: Window) -> Figures:
+    """Three statements, each one pass over its rows: the answers of the window, the requests
+    received in it, the pauses begun in it."""
     r = SubjectRequest
     local = local_dates(window)
-    # Answers: per type, days taken and whether on time; grouped in an outer query so that the
-    # grouping is by plain columns (PostgreSQL does not match repeated bound parameters).
+    # Answers per type, days taken, month and whether on time; grouped in an outer query so that
+    # the grouping is by plain columns (PostgreSQL does not match repeated bound parameters).
     answers = (
         select(
             r.kind.label("kind"),
@@ -228,58 +230,61 @@ def figures_for(window: Window) -> Figures:
         .subquery()
     )
     by_kind = {kind: KindFigures() for kind in RequestKind}
-    for kind, days, n, on_time in db.session.execute(
-        select(answers.c.kind, answers.c.days, func.count(), func.sum(answers.c.on_time))
-        .group_by(answers.c.kind, answers.c.days)
-        .order_by(answers.c.kind, answers.c.days)
+    histograms: dict[RequestKind, dict[int, int]] = {kind: {} for kind in RequestKind}
+    answered_by_month = [[0, 0] for _ in window.months]
+    for kind, days, month, n, on_time in db.session.execute(
+        select(
+            answers.c.kind,
+            answers.c.days,
+            answers.c.month,
+            func.count(),
+            func.sum(answers.c.on_time),
+        ).group_by(answers.c.kind, answers.c.days, answers.c.month)
     ):
-        figures = by_kind[RequestKind(kind)]
-        figures.answered += n
-        figures.on_time += int(on_time)
-        figures.histogram.append((int(days), n))
-    answered_by_month = [(0, 0)] * len(window.months)
-    for month, n, on_time in db.session.execute(
-        select(answers.c.month, func.count(), func.sum(answers.c.on_time)).group_by(answers.c.month)
-    ):
-        answered_by_month[month] = (int(on_time), n - int(on_time))
+        kind, days, on_time = RequestKind(kind), int(days), int(on_time)
+        by_kind[kind].answered += n
+        by_kind[kind].on_time += on_time
+        histograms[kind][days] = histograms[kind].get(days, 0) + n
+        answered_by_month[month][0] += on_time
+        answered_by_month[month][1] += n - on_time
+    for kind, histogram in histograms.items():
+        by_kind[kind].histogram = sorted(histogram.items())
+    received, extended = _received(window)
     return Figures(
         window=window,
         by_kind=by_kind,
-        received=received_by_month(window),
-        answered_by_month=answered_by_month,
-        extended=_extended(window),
+        received=received,
+        answered_by_month=[(on_time, late) for on_time, late in answered_by_month],
+        extended=extended,
         pauses=_pauses(window),
     )
 
 
-def received_by_month(window: Window) -> dict[RequestKind, list[int]]:
-    """Every request received in the window, confirmed or not: the clock starts at receipt
-    (EDPB Guidelines 01/2022 §159)."""
+def _received(window: Window) -> tuple[dict[RequestKind, list[int]], int]:
+    """Every request received in the window per type and month, confirmed or not (the clock
+    starts at receipt, EDPB Guidelines 01/2022 §159), and how many of them had their deadline
+    extended (Art. 12(3)): the EDPB expects extensions to be the exception, so the count is
+    shown beside the total."""
     r = SubjectRequest
     received = (
-        select(r.kind.label("kind"), month_of(r.received_at, window).label("month"))
+        select(
+            r.kind.label("kind"),
+            month_of(r.received_at, window).label("month"),
+            case((r.period_months > 1, 1), else_=0).label("extended"),
+        )
         .where(r.received_at >= window.start_at, r.received_at < window.end_at)
         .subquery()
     )
     by_kind = {kind: [0] * len(window.months) for kind in RequestKind}
-    for kind, month, n in db.session.execute(
-        select(received.c.kind, received.c.month, func.count()).group_by(
-            received.c.kind, received.c.month
-        )
+    extended = 0
+    for kind, month, n, month_extended in db.session.execute(
+        select(
+            received.c.kind, received.c.month, func.count(), func.sum(received.c.extended)
+        ).group_by(received.c.kind, received.c.month)
     ):
         by_kind[RequestKind(kind)][month] = n
-    return by_kind
-
-
-def _extended(window: Window) -> int:
-    """Requests received in the window whose deadline was extended (Art. 12(3)): the EDPB
-    expects extensions to be the exception, so the count is shown beside the total."""
-    r = SubjectRequest
-    return db.session.scalar(
-        select(func.count()).where(
-            r.received_at >= window.start_at, r.received_at < window.end_at, r.period_months > 1
-        )
-    )
+        extended += int(month_extended)
+    return by_kind, extended
 
 
 def _pauses(window: Window) -> dict[str, int]:

@@ -41,8 +41,9 @@ def _rate(figures) -> str:
 
 
 def _plots(figures) -> dict:
-    """The window's plots; each has the same numbers in a table on the page."""
-    months = _month_labels(figures.window)
+    """The window's plots; each has the same numbers in a table on the page. Months are short
+    on the axis (1/26): twelve names side by side would run into each other."""
+    months = [format_date(month, "M/yy") for month in figures.window.months]
     kinds = [kind for kind in RequestKind if sum(figures.received[kind])]
     answered_kinds = [kind for kind in RequestKind if figures.by_kind[kind].answered]
     return {
