@@ -16,7 +16,17 @@ import sys
 from xml.etree import ElementTree
 
 import pygal
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from pygal.style import Style
+
+# The sizes the portal's stylesheet draws the labels in: pygal leaves room for labels by these.
+LABEL_PX = 13
+STYLE = Style(
+    font_family="sans-serif",
+    label_font_size=LABEL_PX,
+    major_label_font_size=LABEL_PX,
+    legend_font_size=14,
+)
 
 # pygal puts a finder for its map plugins (unused here) on sys.meta_path without find_spec: on
 # Python 3.11 every import that reaches it then raises ImportWarning — the lookup of a charset's
@@ -35,8 +45,9 @@ def _config(**overrides) -> dict:
         "no_prefix": True,
         "disable_xml_declaration": True,
         "show_y_guides": True,
-        "legend_at_bottom": True,
-        "legend_at_bottom_columns": 2,
+        # The legend is HTML under the plot (see legend()): it wraps on a phone, pygal's does not.
+        "show_legend": False,
+        "style": STYLE,
         "width": 720,
         "height": 360,
         "margin": 12,
@@ -82,6 +93,16 @@ def _clean(chart, label: str) -> Markup:
     return Markup(svg)  # noqa: S704 - ElementTree escaped every text and attribute
 
 
+def legend(names: list[str]) -> Markup:
+    """The series' colours and names under the plot. Hidden from screen readers: the plot's
+    table names the same series as its columns."""
+    items = "".join(
+        f'<li><span class="swatch color-{i}"></span>{escape(name)}</li>'
+        for i, name in enumerate(names)
+    )
+    return Markup(f'<ul class="plot-legend" aria-hidden="true">{items}</ul>')  # noqa: S704 - escaped
+
+
 def stacked_bars(label: str, x_labels: list[str], series: dict[str, list[int]]) -> Markup | None:
     """Counts per month, one colour per series stacked in each month's bar; None when there is
     nothing to draw (the page says so, and its table shows the zeros)."""
@@ -92,7 +113,7 @@ def stacked_bars(label: str, x_labels: list[str], series: dict[str, list[int]]) 
     chart.x_labels = x_labels
     for name, values in series.items():
         chart.add(str(name), [v or None for v in values])
-    return _clean(chart, label)
+    return _clean(chart, label) + legend([str(name) for name in series])
 
 
 def days_bars(label: str, names: list[str], series: dict[str, list[float | None]]) -> Markup | None:
@@ -104,11 +125,10 @@ def days_bars(label: str, names: list[str], series: dict[str, list[float | None]
     chart = pygal.HorizontalBar(
         **_config(
             y_labels=_whole_number_labels(largest),
-            height=max(220, 60 + 44 * len(names)),
-            legend_at_bottom_columns=len(series),
+            height=max(160, 40 + 48 * len(names)),
         )
     )
     chart.x_labels = names
     for name, values in series.items():
         chart.add(str(name), values)
-    return _clean(chart, label)
+    return _clean(chart, label) + legend([str(name) for name in series])
