@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,9 @@ def test_staff_pages(app, browser, live_server, people, db):
         "/staff/intake",
         "/staff/letters",
         "/staff/suppression",
+        # The dashboard with its SVG plots, and the yearly report (issue 13).
+        "/staff/dashboard",
+        f"/staff/reports/{date.today().year}",
     ]
     for path in pages:
         problems += check_page(

@@ -111,3 +111,20 @@ def test_the_yearly_report_prints_without_the_sites_navigation(
     expect(page.get_by_label("Vuosi")).to_be_hidden()
     expect(page.get_by_role("heading", name="Myöhässä vastatut pyynnöt")).to_be_visible()
     _screenshot(page, "yearly-report-print")
+
+
+def test_the_dashboard_and_the_report_with_their_plots_pass_axe_at_both_widths(
+    app, browser, live_server, a_working_year
+):
+    """With data in every plot: axe-core finds no critical or serious violation, and nothing
+    is wider than a 390 px phone (the tables scroll inside their own box)."""
+    from tests.e2e.test_accessibility import check_page, signed_in_state
+
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    year = datetime.now(UTC).year
+    problems = []
+    for path in ("/staff/dashboard", f"/staff/reports/{year}", f"/staff/reports/{year}?lang=sv"):
+        problems += check_page(
+            browser, live_server, path, storage_state=state, name="plots" + re.sub(r"\W", "-", path)
+        )
+    assert problems == []
