@@ -132,11 +132,20 @@ def _check_event(row, *, prev_hash: str, expected_seq: int, anonymised: bool) ->
     return None
 
 
+def _one_snapshot() -> None:
+    """Read the heads and the events as of one moment. Otherwise a chain that grows while it is
+    read looks broken: its head read before the newest event, or after it. On PostgreSQL this
+    takes effect when the session has not started its transaction yet (call verify first)."""
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def verify(chains: list[str] | None = None) -> Verification:
     """Check every chain (or the given ones) link by link and against its head.
 
     A chain counts as anonymised when it holds a ``request.anonymised`` event (itself chained):
     only then may bodies be blank and details cut to their kept part."""
+    _one_snapshot()
     events = AuditEvent.__table__
     heads_table = AuditChainHead.__table__
     result = Verification()

@@ -21,7 +21,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from portal.casefile.contents import CaseFile, gather, safe_name
-from portal.models import IncomingMessage, OutboxMessage, SubjectRequest, User
+from portal.models import IncomingMessage, OutboxMessage, SubjectRequest
 
 __all__ = ["CaseFile", "build", "download_name", "write_zip"]
 
@@ -61,13 +61,14 @@ def write_zip(case: CaseFile, target: IO[bytes]) -> None:
 
 
 def build(
-    request: SubjectRequest,
-    generated_by: User,
+    request_id: int,
+    generated_by_id: int,
     *,
     raw_path_of: Callable[[IncomingMessage], Path],
 ) -> tuple[CaseFile, IO[bytes]]:
-    """The case file and its ZIP in a temporary file (deleted when closed), read from the start."""
-    case = gather(request, generated_by, raw_path_of=raw_path_of, render_eml=eml_of)
+    """The case file and its ZIP in a temporary file (deleted when closed), read from the start.
+    Call it at the start of a transaction: the file is read from one snapshot of the database."""
+    case = gather(request_id, generated_by_id, raw_path_of=raw_path_of, render_eml=eml_of)
     target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     try:
         write_zip(case, target)

@@ -270,12 +270,17 @@ def _attachments(request: SubjectRequest, case: CaseFile) -> list[dict]:
 
 
 def gather(
-    request: SubjectRequest,
-    generated_by: User,
+    request_id: int,
+    generated_by_id: int,
     *,
     raw_path_of: Callable[[IncomingMessage], Path],
     render_eml: Callable[[OutboxMessage, dict], bytes],
 ) -> CaseFile:
+    # The chain is checked first, so that the check and everything below read one snapshot of
+    # the database (portal.audit.verify): the file shows the events it checked, no more.
+    verification = audit.verify([chain.chain_of(request_id, None)])
+    request = db.session.get(SubjectRequest, request_id)
+    generated_by = db.session.get(User, generated_by_id)
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.request_id == request.id)
@@ -290,7 +295,7 @@ def gather(
         emails=[],
         incoming=[],
         attachments=[],
-        verification=audit.verify([chain.chain_of(request.id, None)]),
+        verification=verification,
         generated_at=utcnow(),
         generated_by=generated_by,
     )

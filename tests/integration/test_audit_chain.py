@@ -241,6 +241,46 @@ def test_concurrent_appends_never_fork_a_chain(app, make_request, db, runner, db
     assert result.exit_code == 0, result.output
 
 
+def test_verify_while_a_chain_grows_sees_no_break(app, make_request, runner, db_backend):
+    """Heads and events are read as of one moment: a chain appended to while it is checked is
+    whole at that moment, not broken (on PostgreSQL; SQLite has one writer at a time)."""
+    from portal import audit
+    from portal.extensions import db as portal_db
+
+    if db_backend.startswith("sqlite"):
+        pytest.skip("PostgreSQL: readers and writers at once")
+    request_id = make_request()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with app.app_context():
+                while not stop.is_set():
+                    request = portal_db.session.get(SubjectRequest, request_id)
+                    audit.record("test.append", request=request)
+                    audit.record("test.portal")
+                    portal_db.session.commit()
+                portal_db.session.remove()
+        except BaseException as exc:
+            errors.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        results = []
+        for _ in range(15):
+            with app.app_context():
+                results.append(audit.verify())
+                portal_db.session.remove()
+    finally:
+        stop.set()
+        writer.join(30)
+    assert not errors, errors
+    assert [str(b) for r in results for b in r.breaks] == []
+    assert results[-1].events > results[0].events  # it did grow meanwhile
+
+
 # Events stored before the chain ----------------------------------------------------------------
 
 

@@ -23,15 +23,14 @@ def case_file(request_id: int):
     # Recorded and committed before the file is made: the download is in the file's own trail,
     # and an attempt that fails half-way still shows who tried.
     audit.record("request.case_file", actor=current_user, request=request)
+    name, staff_id = casefile.download_name(request), current_user.id
     db.session.commit()
-    _case, archive = casefile.build(
-        request, current_user._get_current_object(), raw_path_of=raw_path
-    )
+    _case, archive = casefile.build(request_id, staff_id, raw_path_of=raw_path)
     response = send_file(
         archive,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=casefile.download_name(request),
+        download_name=name,
         conditional=False,
         etag=False,
         max_age=0,
