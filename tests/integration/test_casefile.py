@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
+from datetime import timedelta
 from email import policy
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from portal.models import (
 )
 from tests.conftest import sign_in
 from tests.integration.conftest import ticket
+from tests.integration.test_retention import answered, upload_dir, years_ago  # noqa: F401
 
 CSV = "asiakasnumero;nimi\nA-123;Maija Meikäläinen\n".encode()
 RAW = (
@@ -257,3 +259,22 @@ def test_the_ticket_part_links_to_the_case_file(worked, app, db):
         )
     assert f'href="{case_file_url(worked)}"' in html
     assert "Lataa asiakirja-aineisto (ZIP)" in html
+
+
+def test_an_anonymised_request_still_has_a_verifiable_case_file(answered, runner, staff_client):  # noqa: F811
+    """After the retention period (GDPR Art. 5(1)(e)) the file holds the proof of handling, not
+    the person's data, and its chain still verifies."""
+    request_id = answered(years_ago(3) - timedelta(days=1))
+    assert "anonymised 1 request" in runner.invoke(args=["requests", "purge"]).output
+    archive = download(staff_client, request_id)
+    case = json.loads(archive.read("case.json"))
+    verification = case["chain"]["verification"]
+    assert verification["ok"] is True and verification["anonymised_events"] > 0
+    assert recompute(case) == []
+    assert case["request"]["anonymised_at"] and not case["request"]["description"]
+    assert case["files"] and all(f["file"] is None and f["removed_at"] for f in case["files"])
+    assert not [n for n in archive.namelist() if n.startswith(("files/", "emails/"))]
+    assert all(not e["body"] for e in case["events"])
+    report = archive.read("report.html").decode()
+    assert "Lokin tarkistus onnistui" in report and "säilytysajan päätyttyä" in report
+    assert "Tarkista laskutusjärjestelmä." not in report  # the note's text is gone
