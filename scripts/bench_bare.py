@@ -20,12 +20,15 @@ PAGE = """<!doctype html>
 <td>{{ row.status }}</td><td>{{ row.due_on }}</td></tr>{% endfor %}</tbody></table>
 </body></html>"""
 
-# The queue's first page: the open requests by due date, through the due_on index.
+# The newest open requests and how many there are: a query the schema's indexes serve as they
+# stand (an equality on the status index, whose entries are in id order), so the page costs what
+# the stack costs. Ordered by due date, as the queue is, it would measure the missing index
+# issue 14 names (the due_on index walked past every closed request) and be no floor at all.
 ROWS = sa.text(
     "SELECT id, reference, kind, status, due_on FROM subject_request "
-    "WHERE status IN ('open', 'waiting') ORDER BY due_on, id LIMIT 25"
+    "WHERE status = 'open' ORDER BY id DESC LIMIT 25"
 )
-COUNT = sa.text("SELECT count(*) FROM subject_request WHERE status IN ('open', 'waiting')")
+COUNT = sa.text("SELECT count(*) FROM subject_request WHERE status = 'open'")
 
 
 def make_app() -> Flask:

@@ -91,6 +91,13 @@ def _due(received_on: date, months: int) -> date:
     return due_date(received_on, months)
 
 
+def _local(moment: datetime) -> date:
+    """The day of receipt in Finland, from which the deadline counts (portal.deadlines)."""
+    from portal.deadlines import local_date
+
+    return local_date(moment)
+
+
 def _insert(connection, table: sa.Table, rows: list[dict]) -> None:
     """Batches of one statement each (executemany); every row must name the same columns."""
     for start in range(0, len(rows), BATCH):
@@ -288,7 +295,7 @@ def build(app, requests: int, seed: int = 14, echo=print) -> Built:
             "confirmed_at": None,
             "period_months": months,
             "extension_reason": "Pyyntöjä on paljon ja tämä on laaja." if months == 3 else None,
-            "due_on": _due(received.date(), months),
+            "due_on": _due(_local(received), months),
             "assignee_id": None,
             "outcome": None,
             "outcome_reasons": None,
@@ -358,7 +365,9 @@ def build(app, requests: int, seed: int = 14, echo=print) -> Built:
                 staff,
                 True,
                 request["extension_reason"],
-                months=[1, 3],
+                # As the service records it (the ticket shows the new date).
+                due_on=[_due(_local(received), 1).isoformat(), request["due_on"].isoformat()],
+                period_months=3,
             )
         if status == "waiting":
             asked = min(confirmed + timedelta(days=rng.uniform(0.1, 5)), now)
@@ -426,9 +435,11 @@ def build(app, requests: int, seed: int = 14, echo=print) -> Built:
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
                     f"(SELECT coalesce(max(id), 1) FROM {name}))"
                 )
-    with db.engine.begin() as connection:
-        # The planner's statistics, as a database that has been running has them.
-        connection.exec_driver_sql("ANALYZE")
+    # The planner's statistics, and on PostgreSQL the visibility map that lets index-only scans
+    # skip the table, as a database that has been running has them (autovacuum).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        is_postgresql = connection.dialect.name == "postgresql"
+        connection.exec_driver_sql("VACUUM ANALYZE" if is_postgresql else "ANALYZE")
 
     built.counts = {
         "accounts": len(users),
