@@ -293,3 +293,15 @@ def test_two_bulk_assignments_at_once_one_wins_each_request(
         )
     ).all()
     assert sorted(changes) == sorted(ids)  # each request changed once, by one of them
+
+
+def test_closed_list_names_each_outcome(staff_client, make_request):
+    request_id = make_request()
+    ticket(
+        staff_client,
+        request_id,
+        "resolve",
+        {"outcome": "refused", "reasons": "Laskut on säilytettävä kirjanpitolain nojalla."},
+    )
+    page = staff_client.get("/staff/closed").get_data(as_text=True)
+    assert 'Answered</span> <span class="meta">Refused</span>' in page
