@@ -149,15 +149,20 @@ def test_requester_withdraws_an_open_request(client, db, mailbox, deliver, reque
     send_request(client)
     subject_request = db.session.scalar(select(SubjectRequest))
     response = submit(
-        client, f"/requests/{subject_request.id}/withdraw", page=f"/requests/{subject_request.id}"
+        client,
+        f"/requests/{subject_request.id}/withdraw",
+        {"confirm": "yes"},
+        page=f"/requests/{subject_request.id}/withdraw",
     )
     assert response.status_code == 302
     db.session.refresh(subject_request)
     assert subject_request.status is RequestStatus.WITHDRAWN
     # Withdrawing twice is refused with a message, nothing changes.
-    again = submit(client, f"/requests/{subject_request.id}/withdraw", page="/requests/")
+    again = submit(
+        client, f"/requests/{subject_request.id}/withdraw", {"confirm": "yes"}, page="/requests/"
+    )
     assert again.status_code == 302
-    assert "ei voi enää perua" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "on jo peruttu" in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
 def test_my_requests_lists_only_my_own(client, db, app, make_user, requester):

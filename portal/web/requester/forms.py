@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.files import UploadError, check_uploads
@@ -84,3 +84,15 @@ class MessageForm(PortalForm):
         validators=[DataRequired(message=_l("Write a message.")), _text_length()],
     )
     files = files_field()
+
+
+class WithdrawForm(PortalForm):
+    """The second step of a withdrawal. Only a POST that carries ``confirm`` (sent by the button
+    on the confirmation page, never by the first button) withdraws: a withdrawal cannot be undone,
+    so one stray click must not end the request."""
+
+    confirm = HiddenField()
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirm.data == "yes"

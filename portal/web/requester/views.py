@@ -12,15 +12,16 @@ from sqlalchemy import select
 from portal import files
 from portal.extensions import db
 from portal.intake import submission
-from portal.models import Attachment, AuditEvent, RequestKind, SubjectRequest
+from portal.models import Attachment, AuditEvent, RequestKind, RequestStatus, SubjectRequest
 from portal.subject_requests import actions
+from portal.subject_requests.clock import compute_due_on, controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
-from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition
+from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
 from portal.subject_requests.locking import lock_request
 from portal.tokens import TokenExpired, TokenInvalid, TokenUsed
 from portal.web.accounts.forms import ConfirmForm
-from portal.web.requester.forms import MessageForm, SubjectRequestForm
+from portal.web.requester.forms import MessageForm, SubjectRequestForm, WithdrawForm
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -60,7 +61,7 @@ def index():
         .where(SubjectRequest.requester_id == current_user.id)
         .order_by(SubjectRequest.received_at.desc())
     ).all()
-    return render_template("requests/index.html", requests=requests)
+    return render_template("requests/index.html", requests=requests, today=controller_today())
 
 
 @bp.route("/new")
@@ -149,6 +150,7 @@ def _render_show(subject_request: SubjectRequest, message_form: MessageForm | No
         .where(AuditEvent.request_id == subject_request.id, AuditEvent.public.is_(True))
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
+    today = controller_today()
     return render_template(
         "requests/show.html",
         subject_request=subject_request,
@@ -157,7 +159,16 @@ def _render_show(subject_request: SubjectRequest, message_form: MessageForm | No
         attachments=files.by_event(subject_request, public_only=True),
         message_form=message_form or MessageForm(),
         withdraw_form=ConfirmForm(),
+        hide_staff_addresses=True,
         active=subject_request.status in ACTIVE,
+        can_withdraw=can(subject_request.status, RequestStatus.WITHDRAWN),
+        today=today,
+        # While the clock is paused, the date it would run to if it ran again today.
+        due_if_resumed=(
+            compute_due_on(subject_request, today)
+            if subject_request.status is RequestStatus.WAITING
+            else None
+        ),
         just_sent=request.args.get("sent") == "1",
     )
 
@@ -198,17 +209,40 @@ def download(request_id: int, attachment_id: int):
     return files.serve(attachment, current_user._get_current_object())
 
 
-@bp.post("/<int:request_id>/withdraw")
+def _not_withdrawable(subject_request: SubjectRequest):
+    """A withdrawal that comes too late: a second click on a stale page, another tab, or a request
+    answered meanwhile. Said plainly, and nothing changes."""
+    if subject_request.status is RequestStatus.WITHDRAWN:
+        flash(_("This request is already withdrawn. Nothing more was changed."), "info")
+    else:
+        flash(_("This request can no longer be withdrawn."), "error")
+    return redirect(url_for("requests.show", request_id=subject_request.id))
+
+
+@bp.route("/<int:request_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(request_id: int):
-    subject_request = own_request(request_id, for_change=True)
-    if ConfirmForm().validate_on_submit():
-        try:
-            actions.withdraw(subject_request, current_user)
-        except InvalidTransition:
+    """Two steps that work without JavaScript. The button on the request's page (or this address
+    opened directly) shows what withdrawing means; only the confirmation page's own button, which
+    sends ``confirm``, withdraws. A withdrawal cannot be undone: the person would have to make a
+    new request, whose one-month period (GDPR Art. 12(3)) starts again."""
+    form = WithdrawForm()
+    if request.method == "POST" and form.validate_on_submit() and form.confirmed:
+        subject_request = own_request(request_id, for_change=True)
+        # Checked on the locked row: a staff answer or a second click may have come first.
+        if not can(subject_request.status, RequestStatus.WITHDRAWN):
             db.session.rollback()
-            flash(_("This request can no longer be withdrawn."), "error")
-        else:
-            db.session.commit()
-            flash(_("Your request is withdrawn."), "success")
-    return redirect(url_for("requests.show", request_id=subject_request.id))
+            return _not_withdrawable(subject_request)
+        actions.withdraw(subject_request, current_user)
+        db.session.commit()
+        flash(_("Your request is withdrawn."), "success")
+        return redirect(url_for("requests.show", request_id=subject_request.id))
+    subject_request = own_request(request_id)
+    if not can(subject_request.status, RequestStatus.WITHDRAWN):
+        return _not_withdrawable(subject_request)
+    return render_template(
+        "requests/withdraw.html",
+        subject_request=subject_request,
+        info=KINDS[subject_request.kind],
+        form=form,
+    )

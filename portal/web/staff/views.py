@@ -42,6 +42,7 @@ from portal.web.staff.forms import (
     ReplyForm,
     ResolveForm,
 )
+from portal.web.staff.neighbours import neighbours
 from portal.web.staff.seen import out_of_date
 from portal.web.staff.sensitive import completes_an_erasure
 
@@ -95,6 +96,21 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
             select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
         )
     }
+    # The history stores assignees by address (GDPR Art. 5(2): as it was); the page names them.
+    addresses = {
+        address
+        for e in events
+        if e.action == "request.assigned"
+        for address in (e.details or {}).get("assignee") or ()
+        if address
+    }
+    assignee_names = (
+        dict(
+            db.session.execute(select(User.email, User.name).where(User.email.in_(addresses))).all()
+        )
+        if addresses
+        else {}
+    )
     earlier = db.session.scalars(
         select(SubjectRequest)
         .where(
@@ -114,6 +130,8 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         events=events,
         attachments=files.by_event(subject_request, public_only=False),
         actors=actors,
+        assignee_names=assignee_names,
+        neighbours=neighbours(subject_request),
         earlier=earlier,
         today=controller_today(),
         active=status in ACTIVE,

@@ -1,0 +1,134 @@
+"""The top of the ticket page: the previous and next request in the queue's default order (due
+date first, the id breaking ties), and the history naming assignees by name, not by address."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models import RequestStatus, Role, SubjectRequest, User
+from tests.conftest import sign_in
+from tests.integration.conftest import STAFF_PASSWORD, ticket
+
+PREVIOUS = re.compile(r'href="/staff/requests/(\d+)" rel="prev"')
+NEXT = re.compile(r'href="/staff/requests/(\d+)" rel="next"')
+
+
+def neighbours_on(client, request_id: int) -> tuple[int | None, int | None]:
+    html = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    previous, following = PREVIOUS.search(html), NEXT.search(html)
+    return (
+        int(previous.group(1)) if previous else None,
+        int(following.group(1)) if following else None,
+    )
+
+
+def test_three_requests_link_in_due_date_order(staff_client, make_request):
+    # Made newest first, so that the ids run against the due dates: the order must come from
+    # the due date, not from the id.
+    newest = make_request(received_days_ago=1)
+    middle = make_request(received_days_ago=10)
+    oldest = make_request(received_days_ago=20)
+
+    assert neighbours_on(staff_client, oldest) == (None, middle)
+    assert neighbours_on(staff_client, middle) == (oldest, newest)
+    assert neighbours_on(staff_client, newest) == (middle, None)
+
+
+def test_the_same_due_date_is_ordered_by_id(staff_client, make_request, db):
+    first, second, third = (make_request(received_days_ago=5) for _ in range(3))
+    due = {db.session.get(SubjectRequest, i).due_on for i in (first, second, third)}
+    assert len(due) == 1
+    assert neighbours_on(staff_client, first) == (None, second)
+    assert neighbours_on(staff_client, second) == (first, third)
+    assert neighbours_on(staff_client, third) == (second, None)
+
+
+def test_requests_of_other_views_are_not_neighbours(staff_client, make_request, db):
+    """A closed or unconfirmed request is not in the open queue: walking the queue skips it,
+    and a closed ticket walks the closed view instead (newest received first)."""
+    early = make_request(received_days_ago=20)
+    unconfirmed = make_request(received_days_ago=15, confirmed=False)
+    closed = make_request(received_days_ago=12)
+    late = make_request(received_days_ago=3)
+    closed_earlier = make_request(received_days_ago=25)
+    for request_id in (closed, closed_earlier):
+        db.session.get(SubjectRequest, request_id).status = RequestStatus.CLOSED
+    db.session.commit()
+
+    assert neighbours_on(staff_client, early) == (None, late)
+    assert neighbours_on(staff_client, late) == (early, None)
+    # The closed view's default order is the newest received first.
+    assert neighbours_on(staff_client, closed) == (None, closed_earlier)
+    assert neighbours_on(staff_client, closed_earlier) == (closed, None)
+    assert neighbours_on(staff_client, unconfirmed) == (None, None)
+
+
+def test_neighbour_lookup_does_not_load_the_queue(staff_client, make_request, app):
+    """Two single-row queries, whatever the queue's length."""
+    from portal.extensions import db as database
+
+    ids = [make_request(received_days_ago=days) for days in range(1, 13)]
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if "subject_request.reference" in statement and "LIMIT" in statement.upper():
+            statements.append(statement)
+
+    with app.app_context():
+        engine = database.engine
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        previous, following = neighbours_on(staff_client, ids[5])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    assert previous in ids and following in ids
+    assert len(statements) == 2
+
+
+def test_history_names_the_assignee_and_keeps_an_address_no_account_has(
+    staff_client, make_request, make_user, db
+):
+    anna = make_user(
+        email="anna@wprod.fi", name="Anna Kollega", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    request_id = make_request()
+    response = ticket(staff_client, request_id, "assign", {"assignee": str(anna.id)})
+    assert response.status_code == 302
+
+    html = staff_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    assert "Käsittelijä vaihdettiin: – → Ville Kärpijoki." in html
+    assert "Käsittelijä vaihdettiin: Ville Kärpijoki → Anna Kollega." in html
+    assert "→ anna@wprod.fi" not in html and "→ ville@wprod.fi" not in html
+
+    # Anna's account is gone (its address erased): the history keeps the address it recorded.
+    db.session.get(User, anna.id).email = None
+    db.session.commit()
+    html = staff_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    assert "Käsittelijä vaihdettiin: Ville Kärpijoki → anna@wprod.fi." in html
+
+
+@pytest.mark.parametrize("path", ["/requests/{id}", "/requests/"])
+def test_the_requester_never_sees_a_staff_address(app, staff_client, make_request, make_user, path):
+    anna = make_user(
+        email="anna@wprod.fi", name="Anna Kollega", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    maija = make_user()
+    request_id = make_request(maija)
+    assert ticket(staff_client, request_id, "assign", {"assignee": str(anna.id)}).status_code == 302
+    requester = app.test_client()
+    assert sign_in(requester, "maija@example.fi", "kettu juoksee metsässä").status_code == 302
+    html = requester.get(path.format(id=request_id)).get_data(as_text=True)
+    assert "anna@wprod.fi" not in html
+
+
+def test_the_neighbours_follow_the_queues_own_views_and_default_sorts():
+    from portal.web.staff import neighbours, queue
+
+    assert neighbours.VIEWS == queue.VIEWS
+    for view_name, sort in queue.DEFAULT_SORT.items():
+        column, descending = neighbours.DEFAULT_ORDER[view_name]
+        assert column is queue.SORTS[sort.removeprefix("-")]
+        assert descending is sort.startswith("-")
