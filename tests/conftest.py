@@ -112,9 +112,11 @@ class SMTPSink:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # as they came over the wire
         self.controller: Controller | None = None
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.original_content)
         self.messages.append(
             email.message_from_bytes(envelope.original_content, policy=policy.default)
         )
@@ -144,6 +146,7 @@ def smtp_sink():
 @pytest.fixture
 def mailbox(smtp_sink):
     smtp_sink.messages.clear()
+    smtp_sink.raw.clear()
     return smtp_sink
 
 

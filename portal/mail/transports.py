@@ -12,6 +12,8 @@ import smtplib
 import socket
 import ssl
 import threading
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
 from pathlib import Path
 
 from flask import current_app
@@ -32,8 +34,26 @@ class TransportDown(DeliveryError):
     """The mail server cannot be reached or stopped answering: the rest of the batch waits."""
 
 
+class _Message(Message):
+    """Flask-Mail's message with its text parts in quoted-printable.
+
+    Flask-Mail sends UTF-8 text as 8bit, its lines as long as the paragraphs people write; a
+    line over 998 characters breaks RFC 5322 (2.1.1), and strict servers refuse the message
+    ("500 Line too long"), so a long letter would be retried until it failed for good.
+    Quoted-printable folds the lines and keeps every character.
+    """
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        part = MIMEText("", _subtype=subtype, _charset="utf-8")
+        del part["Content-Transfer-Encoding"]
+        charset = Charset("utf-8")
+        charset.body_encoding = QP
+        part.set_payload(text or "", charset)
+        return part
+
+
 def build_mime(message: OutboxMessage) -> Message:
-    mime = Message(
+    mime = _Message(
         subject=message.subject,
         recipients=[message.recipient],
         body=message.body_text,

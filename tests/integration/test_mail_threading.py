@@ -138,3 +138,26 @@ def test_a_question_staff_ask_on_the_ticket_continues_the_thread(
     # It answers the last message Aino got about this request, and names the whole thread.
     assert question["In-Reply-To"] == before[-1]["Message-ID"]
     assert question["References"].split() == [m["Message-ID"] for m in before]
+
+
+def test_a_long_paragraph_arrives_whole_in_lines_a_mail_server_accepts(
+    app, mailbox, deliver, make_request, requester, contact
+):
+    """RFC 5322 2.1.1: no line over 998 characters. A letter's paragraph can be longer; sent as
+    8bit it made strict servers refuse the message ("500 Line too long")."""
+    from portal.extensions import db
+    from portal.models import SubjectRequest, User
+    from portal.subject_requests import actions
+    from tests.conftest import html_of, text_of
+
+    request_id = make_request(requester)
+    paragraph = "Käsittelimme pyyntösi huolellisesti ja " * 80  # about 3,100 characters
+    with app.app_context():
+        staff = db.session.scalar(select(User).where(User.email == "ville@wprod.fi"))
+        actions.reply(db.session.get(SubjectRequest, request_id), staff, paragraph)
+        db.session.commit()
+    deliver(now=utcnow() + timedelta(minutes=1))
+    assert mailbox.raw
+    assert all(max(len(line) for line in raw.splitlines()) <= 998 for raw in mailbox.raw)
+    reply = [m for m in mailbox.to("aino@example.fi") if paragraph.strip() in text_of(m)]
+    assert reply and paragraph.strip()[:200] in html_of(reply[0])
