@@ -68,5 +68,8 @@ def shared_elsewhere(request: SubjectRequest, limit: int = 20) -> list[SharedIde
 
 def search_conditions(term: str) -> list:
     """Queue search: a term matches a request whose identifiers contain it (``term`` is already
-    lower-cased and wrapped for LIKE)."""
-    return [func.lower(getattr(SubjectRequest, column)).like(term) for column in IDENTIFIER_COLUMNS]
+    lower-cased, its wildcards escaped with a backslash, and wrapped for LIKE)."""
+    return [
+        func.lower(getattr(SubjectRequest, column)).like(term, escape="\\")
+        for column in IDENTIFIER_COLUMNS
+    ]

@@ -8,6 +8,7 @@ controller or a regulator is the list staff were looking at (GDPR Art. 5(2), 30)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -130,12 +131,15 @@ def filtered(query: Select, filters: QueueFilters, staff: User) -> Select:
     elif values["due"] == "week":
         query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
     if values["q"].strip():
-        term = f"%{values['q'].strip().lower()}%"
+        # What was typed is searched for as it is: % and _ are LIKE's wildcards, so they are
+        # escaped (a search for "a_b" found "axb" too).
+        typed = values["q"].strip().lower()
+        term = "%" + re.sub(r"([\\%_])", r"\\\1", typed) + "%"
         query = query.join(User, SubjectRequest.requester_id == User.id).where(
             or_(
-                func.lower(SubjectRequest.reference).like(term),
-                func.lower(User.name).like(term),
-                func.lower(User.email).like(term),
+                func.lower(SubjectRequest.reference).like(term, escape="\\"),
+                func.lower(User.name).like(term, escape="\\"),
+                func.lower(User.email).like(term, escape="\\"),
                 # Customer number, username, business ID: finds every request that names them.
                 *identifiers.search_conditions(term),
             )
