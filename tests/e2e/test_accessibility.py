@@ -151,6 +151,8 @@ def test_requester_pages(app, browser, live_server, people):
     problems = []
     pages = ["/account", "/requests/", "/requests/new", "/requests/new/objection"]
     pages.append(f"/requests/{people['access_id']}")
+    # The confirmation a withdrawal asks for (issue 13, item 7).
+    pages.append(f"/requests/{people['access_id']}/withdraw")
     for path in pages:
         problems += check_page(
             browser,
