@@ -98,6 +98,30 @@ def make_request(app, make_user):
     return make
 
 
+def registered_by_staff(key: str, *, email="aino@example.fi", name="Aino Asiakas", **changes):
+    """A request registered by the contact person through manual intake, received today (needs
+    an app context and the ``contact`` fixture); by letter unless ``changes`` say otherwise."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.intake.manual import register_request
+    from portal.models import Channel, User
+    from portal.subject_requests.clock import controller_today
+
+    staff = db.session.scalar(select(User).where(User.email == "ville@wprod.fi"))
+    fields = {
+        "received_on": controller_today(),
+        "channel": Channel.LETTER,
+        "identity_check": "Allekirjoitettu kirje.",
+        **changes,
+    }
+    request = register_request(
+        staff, RequestKind.ACCESS, name=name, email=email, submission_key=key, **fields
+    )
+    db.session.commit()
+    return request
+
+
 @pytest.fixture
 def staff_client(client, contact, login):
     login("ville@wprod.fi", STAFF_PASSWORD)

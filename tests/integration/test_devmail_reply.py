@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.models import utcnow
 from tests.conftest import submit
+from tests.integration.conftest import registered_by_staff
 
 
 def _app(make_app, tmp_path):
@@ -24,27 +25,16 @@ def test_a_reply_from_the_development_mailbox_joins_the_ticket_and_resumes_the_c
     from datetime import timedelta
 
     from portal.extensions import db
-    from portal.intake.manual import register_request
     from portal.mail import deliver_due
-    from portal.models import AuditEvent, Channel, RequestKind, SubjectRequest, User
+    from portal.models import AuditEvent, SubjectRequest
     from portal.subject_requests import actions
-    from portal.subject_requests.clock import controller_today
 
     app = _app(make_app, tmp_path)
     with app.app_context():
-        staff = db.session.scalar(select(User).where(User.email == "ville@wprod.fi"))
-        request = register_request(
-            staff,
-            RequestKind.ACCESS,
-            received_on=controller_today(),
-            channel=Channel.LETTER,
-            name="Aino Asiakas",
-            email="aino@example.fi",
-            identity_check="Allekirjoitettu kirje.",
-            submission_key="dev-1",
+        request = registered_by_staff("dev-1")
+        actions.ask_for_information(
+            request, request.assignee, "Mikä on asiakasnumerosi?", "clarification"
         )
-        db.session.commit()
-        actions.ask_for_information(request, staff, "Mikä on asiakasnumerosi?", "clarification")
         db.session.commit()
         request_id = request.id
         deliver_due(now=utcnow() + timedelta(minutes=1))
@@ -99,26 +89,11 @@ def test_a_message_written_in_the_development_mailbox_waits_in_the_staff_inbox(m
 
 
 def test_the_development_mailbox_shows_the_html_part_sandboxed(make_app, tmp_path, contact):
-    from portal.extensions import db
-    from portal.intake.manual import register_request
     from portal.mail import deliver_due
-    from portal.models import Channel, RequestKind, User
-    from portal.subject_requests.clock import controller_today
 
     app = _app(make_app, tmp_path)
     with app.app_context():
-        staff = db.session.scalar(select(User).where(User.email == "ville@wprod.fi"))
-        register_request(
-            staff,
-            RequestKind.ACCESS,
-            received_on=controller_today(),
-            channel=Channel.LETTER,
-            name="Aino Asiakas",
-            email="aino@example.fi",
-            identity_check="Allekirjoitettu kirje.",
-            submission_key="dev-html",
-        )
-        db.session.commit()
+        registered_by_staff("dev-html")
         deliver_due()
     message = next(
         p

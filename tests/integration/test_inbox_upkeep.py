@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.models import utcnow
+from tests.integration.conftest import registered_by_staff
 
 
 def _store(app, n: int, *, sender="uuno@example.fi", arrived=None) -> int:
@@ -102,23 +103,17 @@ def test_mail_of_a_request_goes_when_the_request_is_anonymised(app, contact, mak
     from portal.extensions import db
     from portal.inbox.fetcher import raw_path
     from portal.models import IncomingMessage, IncomingState, SubjectRequest
-    from portal.subject_requests.clock import controller_today
 
     message_id = _store(app, 1)
     with app.app_context():
-        from portal.intake.manual import register_request
-        from portal.models import Channel, RequestKind, User
+        from portal.models import Channel
 
-        staff = db.session.scalar(select(User).where(User.email == "ville@wprod.fi"))
-        request = register_request(
-            staff,
-            RequestKind.ACCESS,
-            received_on=controller_today(),
-            channel=Channel.EMAIL,
-            name="Uuno",
+        request = registered_by_staff(
+            "upkeep-1",
             email="uuno@example.fi",
+            name="Uuno",
+            channel=Channel.EMAIL,
             identity_check="",
-            submission_key="upkeep-1",
             arrived_at=utcnow(),
         )
         message = db.session.get(IncomingMessage, message_id)
