@@ -154,7 +154,13 @@ def test_the_requester_may_withdraw_instead_of_paying(
     first, _second, third, _references = _repeated(make_request, make_user, db)
     _fee(staff_client, third, [first])
     requester = _requester(app, "toistaja@example.fi")
-    submit(requester, f"/requests/{third}/withdraw", page=f"/requests/{third}")
+    # Withdrawing asks first; the confirmation page's own button withdraws.
+    submit(
+        requester,
+        f"/requests/{third}/withdraw",
+        {"confirm": "yes"},
+        page=f"/requests/{third}/withdraw",
+    )
     db.session.expire_all()
     subject_request = db.session.get(SubjectRequest, third)
     assert subject_request.status is RequestStatus.WITHDRAWN
