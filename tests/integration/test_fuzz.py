@@ -355,6 +355,9 @@ class Fuzzer:
         if query:
             path += "?" + urlencoded(query).decode()
         response = self.client.get(path) if method == "GET" else self.post(rule, path, draw)
+        # Closed as a WSGI server closes every response: a download streamed from a temporary
+        # file (an export, a case file) closes that file only then.
+        response.close()
         assert response.status_code < 500, (method, path, response.status_code)
         location = urlsplit(response.headers.get("Location", ""))
         if self.role != "anonymous" and location.path == "/login":
