@@ -93,11 +93,18 @@ def join_reply(
     )
 
 
+def contact_person() -> tuple[User | None, str]:
+    """The contact person's staff account, if there is one, and the address mail goes to: the
+    account's, else the one the notice names (§2, §10)."""
+    contact = contact_person_user()
+    notice_address = current_app.extensions["notice"].contact_person.email
+    return contact, contact.email if contact else notice_address
+
+
 def tell_staff(request: SubjectRequest, *, subject, update, ticket_url: str, body=None) -> None:
     """Email the request's assignee, or the contact person when nobody is assigned."""
-    to = request.assignee or contact_person_user()
-    if to is None:
-        to = current_app.extensions["notice"].contact_person.email
+    contact, address = contact_person()
+    to = request.assignee or contact or address
     notify(
         request,
         "staff_request_update",
@@ -113,8 +120,7 @@ def tell_staff(request: SubjectRequest, *, subject, update, ticket_url: str, bod
 def tell_of_new_mail(row: IncomingMessage) -> None:
     """Email the contact person a new message of the inbox: who wrote, its text, the due date it
     has if it is a request, and a direct link."""
-    contact = contact_person_user()
-    to = contact.email if contact else current_app.extensions["notice"].contact_person.email
+    contact, to = contact_person()
     arrived_on = local_day(row.arrived_at)
     queue_email(
         "staff_inbox_message",

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.deadlines import due_date
 from portal.extensions import db
-from portal.intake.opening import contact_person_user
+from portal.inbox.joining import contact_person
 from portal.mail import queue_email
 from portal.models import AuditEvent, IncomingMessage, IncomingState
 from portal.subject_requests.clock import controller_today, local_day
@@ -45,8 +45,7 @@ def remind_of_inbox(today: date | None = None) -> int:
     )
     if last and last.get("day") == today.isoformat():
         return 0
-    contact = contact_person_user()
-    to = contact.email if contact else current_app.extensions["notice"].contact_person.email
+    contact, to = contact_person()
     arrived_on = local_day(oldest)
     queue_email(
         "staff_inbox_reminder",

@@ -38,6 +38,18 @@ def _last_to(mailbox, address: str) -> EmailMessage:
     return mailbox.to(address)[-1]
 
 
+def _new_mail(sender: str, subject: str, text: str, message_id: str | None = None):
+    """A new message to the privacy address, as a person's mail program writes one."""
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = "tietosuoja@wprod.example"
+    mail["Subject"] = subject
+    if message_id:
+        mail["Message-ID"] = message_id
+    mail.set_content(text)
+    return mail
+
+
 def _reply(to_message: EmailMessage, *, sender="Aino Asiakas <aino@example.fi>", body=None):
     reply = EmailMessage()
     reply["From"] = sender
@@ -185,12 +197,12 @@ def test_a_request_emailed_to_the_mailbox_becomes_a_case_due_from_its_arrival(
     from portal.subject_requests.clock import local_day
 
     arrived = (utcnow() - timedelta(days=3)).replace(microsecond=0)
-    mail = EmailMessage()
-    mail["From"] = "Uuno Uusi <uuno@example.fi>"
-    mail["To"] = "tietosuoja@wprod.example"
-    mail["Subject"] = "Tietojeni poisto"
-    mail["Message-ID"] = "<uusi-1@example.fi>"
-    mail.set_content("Hei, poistakaa kaikki tietoni. Asiakasnumero 10009.")
+    mail = _new_mail(
+        "Uuno Uusi <uuno@example.fi>",
+        "Tietojeni poisto",
+        "Hei, poistakaa kaikki tietoni. Asiakasnumero 10009.",
+        "<uusi-1@example.fi>",
+    )
     imap.append(bytes(mail), when=arrived.timestamp())
     assert "for staff 1" in fetch(app)
     (row,) = _incoming(app)
@@ -252,11 +264,7 @@ def test_a_message_is_made_a_request_once_even_from_two_open_forms(
     from portal.extensions import db
     from portal.models import SubjectRequest
 
-    mail = EmailMessage()
-    mail["From"] = "uuno@example.fi"
-    mail["To"] = "tietosuoja@wprod.example"
-    mail["Subject"] = "Pääsy tietoihin"
-    mail.set_content("Haluan kopion tiedoistani.")
+    mail = _new_mail("uuno@example.fi", "Pääsy tietoihin", "Haluan kopion tiedoistani.")
     imap.append(bytes(mail))
     fetch(app)
     (row,) = _incoming(app)
@@ -428,11 +436,7 @@ def test_another_sender_with_the_genuine_token_waits_and_staff_may_join_it(
 
 
 def test_joining_to_an_unknown_reference_explains_and_keeps_the_message(app, imap, staff_client):
-    mail = EmailMessage()
-    mail["From"] = "x@example.fi"
-    mail["To"] = "tietosuoja@wprod.example"
-    mail["Subject"] = "Kysymys"
-    mail.set_content("Hei")
+    mail = _new_mail("x@example.fi", "Kysymys", "Hei")
     imap.append(bytes(mail))
     fetch(app)
     (row,) = _incoming(app)

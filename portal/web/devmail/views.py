@@ -82,13 +82,17 @@ def _linkify(text: str) -> Markup:
     return Markup("").join(pieces)
 
 
-@bp.route("/")
-def inbox():
+def _inbox_page(form: WriteForm):
     directory = _mailbox()
     paths = sorted(directory.glob("*.eml"), reverse=True) if directory.is_dir() else []
     return render_template(
-        "devmail/inbox.html", messages=[_read(p) for p in paths[:200]], form=WriteForm()
+        "devmail/inbox.html", messages=[_read(p) for p in paths[:200]], form=form
     )
+
+
+@bp.route("/")
+def inbox():
+    return _inbox_page(WriteForm())
 
 
 def _message(message_id: str) -> dict:
@@ -225,11 +229,7 @@ def reply(message_id: str):
 def write():
     form = WriteForm()
     if not form.validate_on_submit():
-        directory = _mailbox()
-        paths = sorted(directory.glob("*.eml"), reverse=True) if directory.is_dir() else []
-        return render_template(
-            "devmail/inbox.html", messages=[_read(p) for p in paths[:200]], form=form
-        ), 400
+        return _inbox_page(form), 400
     message = EmailMessage()
     message["From"] = formataddr(("", form.sender.data.strip()))
     message["To"] = _privacy_address()
