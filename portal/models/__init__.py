@@ -22,6 +22,7 @@ from portal.models.request import (
 )
 from portal.models.restriction import LiftEnd, RestrictionLift
 from portal.models.retention_hold import HoldEnd, RetentionHold
+from portal.models.saved_view import SavedView
 from portal.models.sign_in import RecoveryCode, SignInSession
 from portal.models.suppression import SuppressionEntry
 from portal.models.system_task import SystemTask, TaskAnswer, TaskAsk
@@ -55,6 +56,7 @@ __all__ = [
     "RestrictionLift",
     "RetentionHold",
     "Role",
+    "SavedView",
     "SignInSession",
     "SubjectRequest",
     "SuppressionEntry",

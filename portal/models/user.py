@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, String, false
+from sqlalchemy import BigInteger, Boolean, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow, value_enum
@@ -25,6 +25,9 @@ def new_session_nonce() -> str:
 
 class User(UserMixin, Base):
     __tablename__ = "user_account"
+    # The staff list (every queue and ticket page) reads staff by name without scanning every
+    # requester's account (issue 14).
+    __table_args__ = (Index("ix_user_account_role_name", "role", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so one address is one account whatever its spelling. None for a person
