@@ -44,7 +44,15 @@ def download_name(request: SubjectRequest) -> str:
 def report_html(case: CaseFile) -> str:
     # The controller's language: the file is the controller's account to its own authority.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return render_template("casefile/report.html", case=case, request=case.request)
+        # Staff by name, as on the ticket; an address no staff account has now is "a staff
+        # member": the report is no place for staff addresses the notice does not publish.
+        return render_template(
+            "casefile/report.html",
+            case=case,
+            request=case.request,
+            assignee_names=case.staff_names,
+            hide_staff_addresses=True,
+        )
 
 
 def write_zip(case: CaseFile, target: IO[bytes]) -> None:

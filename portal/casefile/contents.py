@@ -24,6 +24,7 @@ from portal.models import (
     AuditEvent,
     IncomingMessage,
     OutboxMessage,
+    Role,
     SubjectRequest,
     User,
     utcnow,
@@ -79,6 +80,10 @@ class CaseFile:
     generated_at: datetime
     generated_by: User
     members: list[Member] = field(default_factory=list)
+    # Staff addresses the record stores (assignees, notifications), each with its owner's name:
+    # the report names the staff, as the ticket does; case.json and the .eml files keep the
+    # addresses as they were, which the chain covers (GDPR Art. 5(2)).
+    staff_names: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def when(iso: str) -> datetime:
@@ -302,4 +307,25 @@ def gather(
     case.emails = _emails(case.events, case, render_eml)
     case.incoming = _incoming(request, case, raw_path_of)
     case.attachments = _attachments(request, case)
+    case.staff_names = _staff_names(case)
     return case
+
+
+def _staff_names(case: CaseFile) -> dict[str, str]:
+    """Name of each staff account whose address the events or the emails name."""
+    addresses = {m["to"] for m in case.emails if m.get("to")}
+    for event in case.events:
+        details = event.details or {}
+        if event.action == "request.assigned":
+            addresses.update(a for a in details.get("assignee") or () if a)
+        elif isinstance(details.get("to"), str):
+            addresses.add(details["to"])
+    if not addresses:
+        return {}
+    return dict(
+        db.session.execute(
+            select(User.email, User.name).where(
+                User.email.in_(addresses), User.role.in_((Role.STAFF, Role.ADMIN))
+            )
+        ).all()
+    )
