@@ -86,6 +86,11 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The request search's table is built by its migration alone (on SQLite an FTS5 table).
+    from portal.subject_requests.search import include_name
+
+    conf_args.setdefault("include_name", include_name)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

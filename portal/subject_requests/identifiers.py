@@ -64,12 +64,3 @@ def shared_elsewhere(request: SubjectRequest, limit: int = 20) -> list[SharedIde
         for column, value in given.items()
         if normalised(getattr(other, column)) == value
     ]
-
-
-def search_conditions(term: str) -> list:
-    """Queue search: a term matches a request whose identifiers contain it (``term`` is already
-    lower-cased, its wildcards escaped with a backslash, and wrapped for LIKE)."""
-    return [
-        func.lower(getattr(SubjectRequest, column)).like(term, escape="\\")
-        for column in IDENTIFIER_COLUMNS
-    ]

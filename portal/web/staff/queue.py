@@ -8,7 +8,6 @@ controller or a regulator is the list staff were looking at (GDPR Art. 5(2), 30)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -18,14 +17,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import aliased, selectinload
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from portal.extensions import db
 from portal.models import RequestKind, RequestStatus, Role, SubjectRequest, User
-from portal.subject_requests import actions, identifiers
+from portal.subject_requests import actions, search
 from portal.subject_requests.clock import compute_due_on, controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
@@ -131,19 +130,7 @@ def filtered(query: Select, filters: QueueFilters, staff: User) -> Select:
     elif values["due"] == "week":
         query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
     if values["q"].strip():
-        # What was typed is searched for as it is: % and _ are LIKE's wildcards, so they are
-        # escaped (a search for "a_b" found "axb" too).
-        typed = values["q"].strip().lower()
-        term = "%" + re.sub(r"([\\%_])", r"\\\1", typed) + "%"
-        query = query.join(User, SubjectRequest.requester_id == User.id).where(
-            or_(
-                func.lower(SubjectRequest.reference).like(term, escape="\\"),
-                func.lower(User.name).like(term, escape="\\"),
-                func.lower(User.email).like(term, escape="\\"),
-                # Customer number, username, business ID: finds every request that names them.
-                *identifiers.search_conditions(term),
-            )
-        )
+        query = query.where(SubjectRequest.id.in_(search.matching_ids(values["q"])))
     return query
 
 
