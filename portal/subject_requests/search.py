@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, column, literal_column, select, table
+from sqlalchemy import Select, column, func, literal_column, select, table
 
 from portal.extensions import db
 
@@ -45,23 +45,36 @@ def _like_pattern(typed: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", typed) + "%"
 
 
+def _looked_up(typed: str) -> str:
+    """The part of ``typed`` the trigram index looks up. An address's domain is shared by
+    thousands of rows (every trigram of "@example.com" lists them all), so the index is asked
+    for the part up to the "@" and the whole address is checked on the few rows found."""
+    local, at, _domain = typed.partition("@")
+    if at and len(local) >= SHORTEST_INDEXED and typed.isascii():
+        return local + at
+    return typed
+
+
 def matching_ids(typed: str) -> Select:
     """The ids of the requests whose reference, requester or identifiers contain ``typed``
     (letter case aside)."""
     typed = typed.strip().lower()
     if db.session.get_bind().dialect.name == "sqlite":
         rowid = literal_column("rowid")
-        if len(typed) >= SHORTEST_INDEXED:
-            # An FTS5 phrase of trigrams is exactly a substring; inside double quotes nothing is
-            # syntax but a doubled quote.
-            phrase = '"' + typed.replace('"', '""') + '"'
+        if len(typed) < SHORTEST_INDEXED:
             return (
-                select(rowid).select_from(_search).where(literal_column(TABLE).op("MATCH")(phrase))
+                select(rowid)
+                .select_from(_search)
+                .where(_search.c.haystack.like(_like_pattern(typed), escape="\\"))
             )
-        return (
-            select(rowid)
-            .select_from(_search)
-            .where(_search.c.haystack.like(_like_pattern(typed), escape="\\"))
-        )
+        looked_up = _looked_up(typed)
+        # An FTS5 phrase of trigrams is exactly a substring; inside double quotes nothing is
+        # syntax but a doubled quote.
+        phrase = '"' + looked_up.replace('"', '""') + '"'
+        query = select(rowid).select_from(_search).where(literal_column(TABLE).op("MATCH")(phrase))
+        if looked_up != typed:
+            # ASCII only (see _looked_up), which SQLite's lower() folds.
+            query = query.where(func.instr(func.lower(_search.c.haystack), typed) > 0)
+        return query
     # PostgreSQL: LIKE's escape is backslash by default; the trigram index serves LIKE itself.
     return select(_search.c.request_id).where(_search.c.haystack.like(_like_pattern(typed)))

@@ -195,3 +195,17 @@ def test_the_requester_table_is_searched_through_the_index(app, db_backend):
         assert "VIRTUAL TABLE INDEX" in plan
     else:
         assert "ix_request_search_haystack" in plan
+
+
+def test_an_address_is_matched_whole_though_the_index_is_asked_for_its_first_part(
+    app, staff_client, make_user, make_request
+):
+    """The index is asked for "aino@" (a domain is in thousands of rows); the rest of the address
+    still has to match."""
+    here = make_request(make_user(email="aino@example.fi", name="Aino Yksi"))
+    elsewhere = make_request(make_user(email="aino@toinen.fi", name="Aino Kaksi"))
+    page = _found(staff_client, "AINO@example.fi")
+    assert _reference(app, here) in page
+    assert _reference(app, elsewhere) not in page
+    both = _found(staff_client, "aino@")
+    assert _reference(app, here) in both and _reference(app, elsewhere) in both
