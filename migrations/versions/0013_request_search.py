@@ -30,6 +30,9 @@ POSTGRES_HAYSTACK = (
 
 
 def _sqlite_upgrade():
+    # SQLite drops a table's triggers with it: a later migration that rebuilds subject_request or
+    # user_account in batch mode (move-and-copy) must create these triggers again
+    # (tests/integration/test_request_search.py fails if the index stops following changes).
     haystack_new = SQLITE_HAYSTACK.format(r="new", u="u")
     op.execute("CREATE VIRTUAL TABLE request_search USING fts5(haystack, tokenize = 'trigram')")
     op.execute(
