@@ -25,7 +25,7 @@ def test_erasure_answer_starts_from_a_letter_with_the_kept_records(
     request_id = make_request(kind=RequestKind.ERASURE)
     subject_request = db.session.get(SubjectRequest, request_id)
     address = subject_request.requester.email
-    page = staff_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    page = staff_client.get(f"/staff/requests/{request_id}?compose=resolve").get_data(as_text=True)
     # Letters for erasure and general ones are offered; letters for other rights are not.
     assert "letter=resolve.completed.erasure" in page
     assert "letter=resolve.refused.unfounded" in page

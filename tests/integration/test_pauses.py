@@ -158,11 +158,11 @@ def test_the_ticket_warns_before_a_late_question_and_the_record_keeps_how_late(
     staff_client, make_request, db
 ):
     fresh = make_request(received_days_ago=7)
-    assert 'id="ask-late"' not in staff_client.get(f"/staff/requests/{fresh}").get_data(
+    assert 'id="ask-late"' not in staff_client.get(f"/staff/requests/{fresh}?compose=ask").get_data(
         as_text=True
     )
     late = make_request(received_days_ago=12)
-    page = staff_client.get(f"/staff/requests/{late}").get_data(as_text=True)
+    page = staff_client.get(f"/staff/requests/{late}?compose=ask").get_data(as_text=True)
     assert 'id="ask-late"' in page
     assert "Pyyntö saapui 12 päivää sitten." in page
     assert "ilman aiheetonta viivytystä" in page

@@ -59,9 +59,15 @@ class DecideForm(PortalForm):
 
 
 @bp.app_template_global()
-def ticket_identity(subject_request: SubjectRequest) -> dict:
-    check = identity.latest_check(subject_request)
-    decision = identity.decision_of(subject_request)
+def ticket_identity(subject_request: SubjectRequest, events=None) -> dict:
+    # The ticket page has every event loaded already (oldest first): the latest of each action
+    # is taken from them rather than asked for again (issue 14).
+    if events is None:
+        check = identity.latest_check(subject_request)
+        decision = identity.decision_of(subject_request)
+    else:
+        check = next((e for e in reversed(events) if e.action == "identity.checked"), None)
+        decision = next((e for e in reversed(events) if e.action == "identity.decided"), None)
     details = check.details if check is not None else {}
     return {
         "check": check,

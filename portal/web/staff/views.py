@@ -8,7 +8,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal import files
 from portal.answering import letters, rights
@@ -90,13 +90,8 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         .where(AuditEvent.request_id == subject_request.id)
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
-    actors = {
-        user.id: user
-        for user in db.session.scalars(
-            select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
-        )
-    }
     # The history stores assignees by address (GDPR Art. 5(2): as it was); the page names them.
+    # One query finds both the actors and the assignees named (issue 14: a flat statement count).
     addresses = {
         address
         for e in events
@@ -104,13 +99,16 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         for address in (e.details or {}).get("assignee") or ()
         if address
     }
-    assignee_names = (
-        dict(
-            db.session.execute(select(User.email, User.name).where(User.email.in_(addresses))).all()
-        )
-        if addresses
-        else {}
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    people = (
+        db.session.scalars(
+            select(User).where(or_(User.id.in_(actor_ids), User.email.in_(addresses)))
+        ).all()
+        if actor_ids or addresses
+        else []
     )
+    actors = {user.id: user for user in people if user.id in actor_ids}
+    assignee_names = {user.email: user.name for user in people if user.email in addresses}
     earlier = db.session.scalars(
         select(SubjectRequest)
         .where(
@@ -119,10 +117,16 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         )
         .order_by(SubjectRequest.received_at.desc())
     ).all()
+    failed = next(iter(forms), None)
     forms = {**_letter_forms(subject_request), **forms}
-    assign_form = forms.get("assign") or AssignForm(assignee=subject_request.assignee_id)
-    assign_form.assignee.choices = _assignee_choices()
     status = subject_request.status
+    composer = ticket_rules.composer_actions(subject_request)
+    compose = ticket_rules.chosen_action(composer, failed)
+    assign_form = None
+    if compose == "assign":
+        assign_form = forms.get("assign") or AssignForm(assignee=subject_request.assignee_id)
+        assign_form.assignee.choices = _assignee_choices()
+    marketing = subject_request.kind in rights.MARKETING_KINDS
     return render_template(
         "staff/ticket.html",
         subject_request=subject_request,
@@ -137,16 +141,19 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         active=status in ACTIVE,
         can_ask=can(status, RequestStatus.WAITING),
         can_resume=status is RequestStatus.WAITING and not subject_request.waits_for_fee,
-        reply_form=forms.get("reply") or ReplyForm(),
-        note_form=forms.get("note") or NoteForm(),
-        ask_form=forms.get("ask") or AskForm(),
-        extend_form=forms.get("extend") or ExtendForm(),
+        # Only the composer's open form is built (each costs a CSRF token and its fields).
+        reply_form=_form(forms, "reply", ReplyForm, compose),
+        note_form=_form(forms, "note", NoteForm, compose),
+        ask_form=_form(forms, "ask", AskForm, compose),
+        extend_form=_form(forms, "extend", ExtendForm, compose),
         assign_form=assign_form,
-        resolve_form=forms.get("resolve") or ResolveForm(),
-        lift_form=forms.get("lift-restriction") or LiftRestrictionForm(),
+        resolve_form=_form(forms, "resolve", ResolveForm, compose),
+        lift_form=(forms.get("lift-restriction") or LiftRestrictionForm())
+        if subject_request.requester.restricted_at
+        else None,
         art19=subject_request.kind in rights.ART_19_KINDS,
-        marketing=subject_request.kind in rights.MARKETING_KINDS,
-        suppressed=rights.is_suppressed(subject_request.requester.email),
+        marketing=marketing,
+        suppressed=marketing and rights.is_suppressed(subject_request.requester.email),
         letter_choices={
             action: letters.for_action(action, subject_request)
             for action in ("reply", "ask", "extend", "resolve")
@@ -159,8 +166,16 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
             "username": _("Username"),
             "business_id": _("Business ID"),
         },
-        **ticket_rules.context(subject_request, forms),
+        composer=composer,
+        compose=compose,
+        **ticket_rules.context(subject_request, forms, compose),
     )
+
+
+def _form(forms: dict, key: str, form_class, compose: str):
+    if key != compose:
+        return None
+    return forms.get(key) or form_class()
 
 
 def _letter_forms(subject_request: SubjectRequest) -> dict:
