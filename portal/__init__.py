@@ -66,10 +66,20 @@ def register_notice(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import i18n
-    from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from portal.extensions import (
+        babel,
+        csrf,
+        db,
+        init_migrations,
+        init_sqlite,
+        limiter,
+        login_manager,
+        mail,
+    )
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    init_sqlite(app)
+    init_migrations(app, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -45,8 +45,6 @@ import functools
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-import holidays
-
 DEFAULT_COUNTRY = "FI"
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 MAX_MONTHS = 3  # one month + extension by two further months, GDPR Art. 12(3)
@@ -72,8 +70,11 @@ def start_of_day(day: datetime.date, timezone: str = DEFAULT_TIMEZONE) -> dateti
 
 
 @functools.lru_cache(maxsize=64)
-def _public_holidays(country: str, year: int) -> holidays.HolidayBase:
+def _public_holidays(country: str, year: int) -> dict[datetime.date, str]:
     # Reg. 1182/71 Art. 2(1): the public holidays of the member state; the country is configuration.
+    # Imported on the first due date: 3.5 MB that a web worker holds only once it needs it.
+    import holidays
+
     return holidays.country_holidays(country, years=year, categories=("public",))
 
 

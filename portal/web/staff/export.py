@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-import xlsxwriter
 from flask import Response, current_app, send_file, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -201,6 +200,9 @@ def csv_chunks(titles: list[str], rows: Iterable[list]) -> Iterator[str]:
 
 def write_xlsx(rows: Iterable[list], target) -> int:
     """Write the register to ``target`` (a file name or a binary file); the number of rows."""
+    # Imported here: only this export needs it, and a web worker would hold it (issue 14).
+    import xlsxwriter
+
     workbook = xlsxwriter.Workbook(
         target,
         {
