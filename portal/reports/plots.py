@@ -1,61 +1,29 @@
-"""The figures as SVG, drawn on the server by pygal (LGPL-3.0, maintained), inline in the page.
+"""The figures as SVG, drawn on the server, inline in the page.
 
 The portal's Content-Security-Policy allows no inline script and no inline style (``script-src
-'self'; style-src 'self'``), and a staff page loads nothing from another host. pygal's SVG
-carries a ``<style>`` element, a ``<script>`` with its configuration, a tooltip with a ``style``
-attribute and comments: all of that is removed here, and the plot is coloured by the portal's own
-stylesheet through pygal's class names (``.color-0`` ...). The SVG is a picture
+'self'; style-src 'self'``), and a staff page loads nothing from another host: the SVG here has
+no script, no ``<style>`` and no ``style`` attribute, and the portal's stylesheet colours it
+through class names (``.color-0`` ...; static/css/reports.css). The SVG is a picture
 (``role="img"`` with a label); the page gives the same numbers in a table beside it for anyone
 who cannot see it (WCAG 2.1 1.1.1).
+
+Two kinds of plot are drawn, bars stacked per month and bars side by side per request type, so
+they are written out here as rectangles and text: pygal drew them before, in 70-250 ms for the
+three plots of a page and with 2 MB of modules in every web worker (issue 14: the dashboard
+under 100 ms, at most 80 MB per worker); these take well under a millisecond.
 """
 
 from __future__ import annotations
 
 import math
-import sys
-from xml.etree import ElementTree
 
-import pygal
 from markupsafe import Markup, escape
-from pygal.style import Style
 
-# The sizes the portal's stylesheet draws the labels in: pygal leaves room for labels by these.
+# The size the portal's stylesheet draws the labels in: room is left for labels by it.
 LABEL_PX = 13
-STYLE = Style(
-    font_family="sans-serif",
-    label_font_size=LABEL_PX,
-    major_label_font_size=LABEL_PX,
-    legend_font_size=14,
-)
-
-# pygal puts a finder for its map plugins (unused here) on sys.meta_path without find_spec: on
-# Python 3.11 every import that reaches it then raises ImportWarning — the lookup of a charset's
-# codec by name among them, so an incoming message in an unknown charset failed to be read.
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != pygal.__name__]
-
-SVG = "{http://www.w3.org/2000/svg}"
-# Removed from pygal's output: nothing here may run, style inline, or reach another host.
-_REMOVED = {"script", "style", "title", "desc"}
-
-
-def _config(**overrides) -> dict:
-    return {
-        "js": [],
-        "css": [],
-        "no_prefix": True,
-        "disable_xml_declaration": True,
-        "show_y_guides": True,
-        # The legend is HTML under the plot (see legend()): it wraps on a phone, pygal's does not.
-        "show_legend": False,
-        "style": STYLE,
-        "width": 720,
-        "height": 360,
-        "margin": 12,
-        "spacing": 8,
-        "truncate_legend": -1,
-        "truncate_label": -1,
-        **overrides,
-    }
+WIDTH = 720
+HEIGHT = 360
+MARGIN = 12
 
 
 def _whole_number_labels(largest: float) -> list[int]:
@@ -66,31 +34,25 @@ def _whole_number_labels(largest: float) -> list[int]:
     return list(range(0, math.ceil(largest / step) * step + step, step))
 
 
-def _clean(chart, label: str) -> Markup:
-    root = chart.render_tree()
-    ElementTree.register_namespace("", SVG.strip("{}"))
-    for parent in list(root.iter()):
-        for child in list(parent):
-            tag = child.tag if isinstance(child.tag, str) else ""
-            local = tag.removeprefix(SVG)
-            if (
-                not isinstance(child.tag, str)  # comments
-                or local in _REMOVED
-                or "tooltip-overlay" in child.get("class", "").split()
-            ):
-                parent.remove(child)
-            else:
-                child.attrib.pop("style", None)
-                child.attrib.pop("id", None)
-    for name in ("id", "style"):
-        root.attrib.pop(name, None)
-    root.set("role", "img")
-    root.set("aria-label", str(label))
-    root.set("focusable", "false")
-    root.set("class", "plot-svg")
-    # ElementTree escapes every text and attribute it writes.
-    svg = ElementTree.tostring(root, encoding="unicode", short_empty_elements=True)
-    return Markup(svg)  # noqa: S704 - ElementTree escaped every text and attribute
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _text_width(text: str) -> float:
+    """About how wide a label is drawn: an average glyph is a little over half its size."""
+    return len(text) * LABEL_PX * 0.6
+
+
+def _svg(label: str, width: int, height: int, body: list[str]) -> Markup:
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}" '
+        'focusable="false" class="plot-svg">',
+        f'<rect class="background" width="{width}" height="{height}"/>',
+        *body,
+        "</svg>",
+    ]
+    return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
 
 def legend(names: list[str]) -> Markup:
@@ -109,11 +71,49 @@ def stacked_bars(label: str, x_labels: list[str], series: dict[str, list[int]]) 
     if not any(v for values in series.values() for v in values):
         return None
     totals = [sum(values) for values in zip(*series.values(), strict=True)] or [0]
-    chart = pygal.StackedBar(**_config(y_labels=_whole_number_labels(max(totals))))
-    chart.x_labels = x_labels
-    for name, values in series.items():
-        chart.add(str(name), [v or None for v in values])
-    return _clean(chart, label) + legend([str(name) for name in series])
+    ticks = _whole_number_labels(max(totals))
+    top = ticks[-1]
+    left = MARGIN + max(_text_width(str(tick)) for tick in ticks) + 8
+    right, upper, lower = WIDTH - MARGIN, MARGIN, HEIGHT - MARGIN - LABEL_PX - 8
+    plot_width, plot_height = right - left, lower - upper
+
+    def y(value: float) -> float:
+        return lower - plot_height * value / top
+
+    body = [
+        f'<g class="plot"><rect class="background" x="{_number(left)}" y="{upper}" '
+        f'width="{_number(plot_width)}" height="{plot_height}"/></g>',
+        '<g class="axis y">',
+    ]
+    for tick in ticks:
+        major = " major" if tick == 0 else ""
+        body.append(
+            f'<path class="guide line{major}" d="M{_number(left)} {_number(y(tick))}H{right}"/>'
+            f'<text x="{_number(left - 6)}" y="{_number(y(tick) + LABEL_PX / 3)}">{tick}</text>'
+        )
+    body.append("</g>")
+    slot = plot_width / max(len(x_labels), 1)
+    bar = slot * 0.7
+    body.append('<g class="axis x">')
+    for i, name in enumerate(x_labels):
+        centre = left + slot * (i + 0.5)
+        body.append(
+            f'<text x="{_number(centre)}" y="{_number(lower + LABEL_PX + 6)}">{escape(name)}</text>'
+        )
+    body.append("</g>")
+    base = [0] * len(x_labels)
+    for index, values in enumerate(series.values()):
+        body.append(f'<g class="series color-{index}">')
+        for i, value in enumerate(values):
+            if value:
+                x = left + slot * i + (slot - bar) / 2
+                body.append(
+                    f'<rect x="{_number(x)}" y="{_number(y(base[i] + value))}" '
+                    f'width="{_number(bar)}" height="{_number(y(base[i]) - y(base[i] + value))}"/>'
+                )
+                base[i] += value
+        body.append("</g>")
+    return _svg(label, WIDTH, HEIGHT, body) + legend([str(name) for name in series])
 
 
 def days_bars(label: str, names: list[str], series: dict[str, list[float | None]]) -> Markup | None:
@@ -122,13 +122,46 @@ def days_bars(label: str, names: list[str], series: dict[str, list[float | None]
     if not names:
         return None
     largest = max((v for values in series.values() for v in values if v is not None), default=0)
-    chart = pygal.HorizontalBar(
-        **_config(
-            y_labels=_whole_number_labels(largest),
-            height=max(160, 40 + 48 * len(names)),
+    ticks = _whole_number_labels(largest)
+    top = ticks[-1]
+    height = max(160, 40 + 48 * len(names))
+    left = MARGIN + min(max(_text_width(name) for name in names), WIDTH / 2) + 8
+    right, upper, lower = WIDTH - MARGIN, MARGIN, height - MARGIN - LABEL_PX - 8
+    plot_width, plot_height = right - left, lower - upper
+
+    def x(value: float) -> float:
+        return left + plot_width * value / top
+
+    body = [
+        f'<g class="plot"><rect class="background" x="{_number(left)}" y="{upper}" '
+        f'width="{_number(plot_width)}" height="{plot_height}"/></g>',
+        '<g class="axis x">',
+    ]
+    for tick in ticks:
+        major = " major" if tick == 0 else ""
+        body.append(
+            f'<path class="guide line{major}" d="M{_number(x(tick))} {upper}V{lower}"/>'
+            f'<text x="{_number(x(tick))}" y="{_number(lower + LABEL_PX + 6)}">{tick}</text>'
         )
-    )
-    chart.x_labels = names
-    for name, values in series.items():
-        chart.add(str(name), values)
-    return _clean(chart, label) + legend([str(name) for name in series])
+    body.append("</g>")
+    slot = plot_height / len(names)
+    bar = slot * 0.7 / max(len(series), 1)
+    body.append('<g class="axis y">')
+    for i, name in enumerate(names):
+        centre = upper + slot * (i + 0.5)
+        body.append(
+            f'<text x="{_number(left - 6)}" y="{_number(centre + LABEL_PX / 3)}">'
+            f"{escape(name)}</text>"
+        )
+    body.append("</g>")
+    for index, values in enumerate(series.values()):
+        body.append(f'<g class="series color-{index}">')
+        for i, value in enumerate(values):
+            if value:
+                y = upper + slot * i + slot * 0.15 + bar * index
+                body.append(
+                    f'<rect x="{_number(left)}" y="{_number(y)}" '
+                    f'width="{_number(x(value) - left)}" height="{_number(bar)}"/>'
+                )
+        body.append("</g>")
+    return _svg(label, WIDTH, height, body) + legend([str(name) for name in series])

@@ -104,37 +104,15 @@ def first_year() -> int | None:
 
 
 def yearly_report(year: int) -> YearlyReport:
+    """The year's figures in two passes over its requests (``figures_for`` with ``detail``:
+    the requests ended in it, the requests received in it), then the Art. 12(5) decisions, which
+    are few, and the late answers, one page of them."""
     window = calendar_year(year, controller_timezone())
+    figures = figures_for(window, detail=True)
     r = SubjectRequest
-    answered = answered_in(window)
-    received = and_(r.received_at >= window.start_at, r.received_at < window.end_at)
 
-    by_channel = dict.fromkeys(Channel, 0)
-    for channel, n in db.session.execute(
-        select(r.channel, func.count()).where(received).group_by(r.channel)
-    ):
-        by_channel[channel] = n
-
-    outcomes = {kind: dict.fromkeys(Outcome, 0) for kind in RequestKind}
-    for kind, outcome, n in db.session.execute(
-        select(r.kind, r.outcome, func.count()).where(answered).group_by(r.kind, r.outcome)
-    ):
-        if outcome is not None:
-            outcomes[kind][outcome] = n
-
-    # Withdrawn or lapsed in the year: never answered, so neither on time nor late.
-    ended_unanswered = dict.fromkeys((RequestStatus.WITHDRAWN, RequestStatus.LAPSED), 0)
-    for status, n in db.session.execute(
-        select(r.status, func.count())
-        .where(
-            r.status.in_(tuple(ended_unanswered)),
-            r.closed_at >= window.start_at,
-            r.closed_at < window.end_at,
-        )
-        .group_by(r.status)
-    ):
-        ended_unanswered[status] = n
-
+    # Art. 12(5) refusals by ground, from the decisions (few) to their requests, answered as
+    # refused in the year; every other refusal of the year is on another ground.
     refusal_decision = (
         select(ExcessiveDecision.request_id, func.max(ExcessiveDecision.ground).label("ground"))
         .where(ExcessiveDecision.measure == ExcessiveMeasure.REFUSAL)
@@ -142,18 +120,17 @@ def yearly_report(year: int) -> YearlyReport:
         .subquery()
     )
     refusals_by_ground: dict[str, int] = {}
-    other_refusals = dict.fromkeys(RequestKind, 0)
+    other_refusals = {kind: figures.outcomes[kind][Outcome.REFUSED] for kind in RequestKind}
     for kind, ground, n in db.session.execute(
         select(r.kind, refusal_decision.c.ground, func.count())
-        .outerjoin(refusal_decision, refusal_decision.c.request_id == r.id)
-        .where(answered, r.outcome == Outcome.REFUSED)
+        .select_from(refusal_decision)
+        .join(r, r.id == refusal_decision.c.request_id)
+        .where(answered_in(window), r.outcome == Outcome.REFUSED)
         .group_by(r.kind, refusal_decision.c.ground)
     ):
-        if ground is None:
-            other_refusals[kind] += n
-        else:
-            key = getattr(ground, "value", ground)
-            refusals_by_ground[key] = refusals_by_ground.get(key, 0) + n
+        key = getattr(ground, "value", ground)
+        refusals_by_ground[key] = refusals_by_ground.get(key, 0) + n
+        other_refusals[RequestKind(kind)] -= n
 
     decided = and_(
         ExcessiveDecision.decided_at >= window.start_at,
@@ -176,10 +153,10 @@ def yearly_report(year: int) -> YearlyReport:
 
     return YearlyReport(
         year=year,
-        figures=figures_for(window),
-        by_channel=by_channel,
-        outcomes=outcomes,
-        ended_unanswered=ended_unanswered,
+        figures=figures,
+        by_channel=figures.by_channel,
+        outcomes=figures.outcomes,
+        ended_unanswered=figures.ended_unanswered,
         refusals_by_ground=refusals_by_ground,
         other_refusals=other_refusals,
         excessive=excessive,
