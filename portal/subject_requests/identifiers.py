@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import SubjectRequest
+from portal.subject_requests import search
 
 IDENTIFIER_COLUMNS = ("customer_number", "username", "business_id")
 
@@ -43,9 +44,14 @@ def shared_elsewhere(request: SubjectRequest, limit: int = 20) -> list[SharedIde
     }
     if not given:
         return []
+    # The queue's search index finds the few requests that contain each value (issue 14: the
+    # lower(trim(...)) comparison alone read every request on each ticket page); the exact
+    # comparison then keeps those that give it whole.
+    candidates = union(*(search.matching_ids(value) for value in set(given.values())))
     matches = db.session.scalars(
         select(SubjectRequest)
         .where(
+            SubjectRequest.id.in_(candidates),
             SubjectRequest.requester_id != request.requester_id,
             or_(
                 *(
