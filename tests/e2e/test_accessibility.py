@@ -29,9 +29,20 @@ STAFF_PASSWORD = "ville pitää kirjaa kaikesta"
 
 
 def check_page(
-    browser, live_server, path: str, *, storage_state=None, name: str, locale: str = "fi-FI"
+    browser,
+    live_server,
+    path: str,
+    *,
+    storage_state=None,
+    name: str,
+    locale: str = "fi-FI",
+    status: int | None = None,
+    then=None,
 ) -> list[str]:
-    """axe-core's blocking violations and any horizontal overflow, at each width."""
+    """axe-core's blocking violations and any horizontal overflow, at each width.
+
+    ``status``: the page's expected status, for the error pages (otherwise any below 400).
+    ``then``: what a person does on the page before it is checked (send a form with mistakes)."""
     problems = []
     for label, width in WIDTHS.items():
         # The portal's CSP rightly refuses injected scripts: only axe's own context bypasses it.
@@ -44,7 +55,13 @@ def check_page(
         )
         page = context.new_page()
         response = page.goto(path)
-        assert response is not None and response.status < 400, (path, response and response.status)
+        assert response is not None, path
+        if status is None:
+            assert response.status < 400, (path, response.status)
+        else:
+            assert response.status == status, (path, response.status)
+        if then is not None:
+            then(page)
         results = Axe().run(page)
         for violation in results.response["violations"]:
             if violation["impact"] in BLOCKING:
@@ -486,4 +503,250 @@ def test_the_inbox_and_a_message_in_it(app, browser, live_server, people, db):
         problems += check_page(
             browser, live_server, path, storage_state=state, name="staff" + re.sub(r"\W", "-", path)
         )
+    assert problems == []
+
+
+# Every other page of the portal (issue 13, item 9) -------------------------------------------
+
+
+def send_empty(page) -> None:
+    """Send the page's form as it is: the page comes back with its mistakes marked."""
+    page.locator("main form[method=post] button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def pending_state(browser, live_server, email: str, password: str) -> dict:
+    """A sign-in halfway: the password given, the second factor still to come."""
+    context = browser.new_context(base_url=live_server, locale="fi-FI")
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Sähköpostiosoite").fill(email)
+    page.get_by_label("Salasana", exact=True).fill(password)
+    page.get_by_role("button", name="Kirjaudu sisään").click()
+    page.wait_for_load_state()
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+def test_pages_without_an_account_and_the_error_pages(browser, live_server):
+    problems = []
+    for path, status in (
+        ("/check-your-email", None),
+        ("/confirm/new", None),
+        ("/no-such-page", 404),
+        ("/confirm/not-a-token", 400),
+        ("/reset/not-a-token", 400),
+        ("/invitation/not-a-token", 400),
+        ("/requests/confirm/not-a-token", 400),
+        ("/identity/not-a-token", 400),
+        ("/task/not-a-token", 400),
+    ):
+        problems += check_page(
+            browser, live_server, path, status=status, name="other" + re.sub(r"\W", "-", path)
+        )
+    # Forms sent with their mistakes: each field says what is wrong, and says it to a reader.
+    for path in ("/login", "/register", "/forgot-password"):
+        problems += check_page(
+            browser,
+            live_server,
+            path,
+            then=send_empty,
+            name="mistakes" + re.sub(r"\W", "-", path),
+        )
+    assert problems == []
+
+
+def test_the_pages_the_links_in_emails_open(app, browser, live_server, make_user):
+    """Confirming an address, choosing a new password, a staff invitation and confirming a
+    request, each from its link."""
+    from portal.extensions import db
+    from portal.intake import submission
+    from portal.models import User
+    from portal.tokens import Purpose, make_token
+
+    new = make_user(email="uusi@example.fi", name="Uusi Käyttäjä", confirmed=False)
+    pekka = make_user(email="pekka@example.fi", name="Pekka Pyytäjä", password=PASSWORD)
+    with app.test_request_context():
+        invited = User(email="kutsuttu@wprod.fi", name="Kaija Kutsuttu", role=Role.STAFF)
+        db.session.add(invited)
+        user = db.session.get(User, pekka.id)
+        unconfirmed = submission.submit_request(
+            user, RequestKind.ERASURE, submission_key="a11y-links", description="Poistakaa."
+        )
+        db.session.commit()
+        links = {
+            "confirm-email": "/confirm/"
+            + make_token(Purpose.CONFIRM_EMAIL, uid=new.id, email=new.email),
+            "reset": "/reset/"
+            + make_token(Purpose.RESET_PASSWORD, uid=user.id, nonce=user.session_nonce),
+            "invitation": "/invitation/"
+            + make_token(Purpose.INVITATION, uid=invited.id, nonce=invited.session_nonce),
+            "confirm-request": "/requests/confirm/"
+            + make_token(Purpose.CONFIRM_REQUEST, rid=unconfirmed.id),
+        }
+    problems = []
+    for name, path in links.items():
+        problems += check_page(browser, live_server, path, name="link-" + name)
+    # A new password too short, sent: the mistake marked.
+    problems += check_page(
+        browser, live_server, links["reset"], then=send_empty, name="link-reset-mistakes"
+    )
+    assert problems == []
+
+
+def test_the_second_factor_pages(app, browser, live_server, make_user):
+    make_user(
+        email="ville@wprod.fi", name="Ville Kärpijoki", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+    make_user(
+        email="uusi@wprod.fi",
+        name="Uusi Työntekijä",
+        role=Role.STAFF,
+        password=STAFF_PASSWORD,
+        totp=False,
+    )
+    problems = check_page(
+        browser,
+        live_server,
+        "/login/code",
+        storage_state=pending_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD),
+        name="second-factor-code",
+    )
+    problems += check_page(
+        browser,
+        live_server,
+        "/login/second-factor/new",
+        storage_state=pending_state(browser, live_server, "uusi@wprod.fi", STAFF_PASSWORD),
+        name="second-factor-enrol",
+    )
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems += check_page(
+        browser,
+        live_server,
+        "/account/second-factor?next=/staff/",
+        storage_state=state,
+        name="second-factor-again",
+    )
+
+    def new_recovery_codes(page):
+        page.locator("form[action$='/account/recovery-codes'] button").click()
+        page.wait_for_load_state()
+        assert page.locator(".recovery-codes li").count() > 0
+
+    problems += check_page(
+        browser,
+        live_server,
+        "/account",
+        storage_state=state,
+        then=new_recovery_codes,
+        name="recovery-codes",
+    )
+    assert problems == []
+
+
+def test_the_rest_of_the_requesters_pages(app, browser, live_server, people):
+    state = signed_in_state(browser, live_server, "pekka@example.fi", PASSWORD)
+    pages = ["/account/password"] + [f"/requests/new/{kind.value}" for kind in RequestKind]
+    problems = []
+    for path in pages:
+        problems += check_page(
+            browser,
+            live_server,
+            path,
+            storage_state=state,
+            name="requester" + re.sub(r"\W", "-", path),
+        )
+    # A request sent empty, and a new password sent empty: the mistakes marked.
+    for path in ("/requests/new/access", "/account/password"):
+        problems += check_page(
+            browser,
+            live_server,
+            path,
+            storage_state=state,
+            then=send_empty,
+            name="requester-mistakes" + re.sub(r"\W", "-", path),
+        )
+    assert problems == []
+
+
+def test_the_copy_of_the_data_from_preview_to_expiry(app, browser, live_server, people, db):
+    """The access package: staff preview its report; the requester's page offers it; after its
+    period the page says it is gone."""
+    from datetime import timedelta
+
+    from portal.answering import access_package, identity
+    from portal.extensions import db as portal_db
+    from portal.models import AccessPackage, User, utcnow
+
+    with app.test_request_context():
+        subject_request = portal_db.session.get(SubjectRequest, people["access_id"])
+        staff = portal_db.session.scalar(sa.select(User).where(User.email == "ville@wprod.fi"))
+        identity.decide(subject_request, staff, "other", "Soitin asiakkaalle.")
+        package = access_package.build(subject_request, staff)
+        portal_db.session.commit()
+        package_id = package.id
+    staff_state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    base = f"/staff/requests/{people['access_id']}/access-package/{package_id}"
+    problems = check_page(
+        browser,
+        live_server,
+        f"{base}/preview",
+        storage_state=staff_state,
+        name="package-preview",
+    )
+    with app.test_request_context():
+        package = portal_db.session.get(AccessPackage, package_id)
+        staff = portal_db.session.scalar(sa.select(User).where(User.email == "ville@wprod.fi"))
+        access_package.release(package, staff)
+        portal_db.session.commit()
+    state = signed_in_state(browser, live_server, "pekka@example.fi", PASSWORD)
+    path = f"/requests/{people['access_id']}"
+    problems += check_page(
+        browser, live_server, path, storage_state=state, name="requester-package-ready"
+    )
+    package = db.session.get(AccessPackage, package_id)
+    package.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    problems += check_page(
+        browser,
+        live_server,
+        f"{path}/access-package",
+        storage_state=state,
+        status=410,
+        name="requester-package-expired",
+    )
+    assert problems == []
+
+
+def test_the_rest_of_the_staff_pages(app, browser, live_server, people):
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    problems = []
+    for path in (
+        "/staff/unconfirmed",
+        "/staff/reports",
+        "/staff/letters/reply.general/fi",
+        "/staff/letters/resolve.completed.access/sv",
+    ):
+        problems += check_page(
+            browser, live_server, path, storage_state=state, name="staff" + re.sub(r"\W", "-", path)
+        )
+    assert problems == []
+
+
+def test_the_development_mailbox(app, browser, live_server, people, deliver):
+    """The local mailbox the demo reads its mail in, a message, its HTML part (issue 13, item
+    10), and the form to write to the privacy mailbox sent empty."""
+    deliver()
+    messages = sorted(Path(app.config["MAILBOX_DIR"]).glob("*.eml"))
+    assert messages
+    first = messages[0].stem
+    problems = []
+    for path in ("/dev/mailbox/", f"/dev/mailbox/{first}", f"/dev/mailbox/{first}/html"):
+        problems += check_page(
+            browser, live_server, path, name="devmail" + re.sub(r"\W", "-", path)
+        )
+    problems += check_page(
+        browser, live_server, "/dev/mailbox/", then=send_empty, name="devmail-mistakes"
+    )
     assert problems == []
