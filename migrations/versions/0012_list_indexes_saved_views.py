@@ -1,5 +1,5 @@
 """list indexes and saved views: the queue's and the other lists' orders as indexes (status with
-due date, with receipt, with assignee; receipt; closure), the staff list by role and name, and
+due date, with receipt, with assignee or type and due date; receipt; closure), the staff list by role and name, and
 each staff member's saved views of the queue
 
 Revision ID: 0012
@@ -36,7 +36,8 @@ def upgrade():
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.create_index('ix_subject_request_status_due_on', ['status', 'due_on', 'id'], unique=False)
         batch_op.create_index('ix_subject_request_status_received_at', ['status', 'received_at', 'id'], unique=False)
-        batch_op.create_index('ix_subject_request_status_assignee_id', ['status', 'assignee_id'], unique=False)
+        batch_op.create_index('ix_subject_request_status_assignee_id', ['status', 'assignee_id', 'due_on', 'id'], unique=False)
+        batch_op.create_index('ix_subject_request_status_kind', ['status', 'kind', 'due_on', 'id'], unique=False)
         batch_op.create_index('ix_subject_request_received_at', ['received_at'], unique=False)
         batch_op.create_index('ix_subject_request_closed_at', ['closed_at'], unique=False)
 
@@ -51,6 +52,7 @@ def downgrade():
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.drop_index('ix_subject_request_closed_at')
         batch_op.drop_index('ix_subject_request_received_at')
+        batch_op.drop_index('ix_subject_request_status_kind')
         batch_op.drop_index('ix_subject_request_status_assignee_id')
         batch_op.drop_index('ix_subject_request_status_received_at')
         batch_op.drop_index('ix_subject_request_status_due_on')

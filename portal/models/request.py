@@ -87,12 +87,13 @@ class SubjectRequest(Base):
     __tablename__ = "subject_request"
     # The lists' orders as the indexes hold them, so a page reads 25 index entries instead of
     # sorting every request of its statuses (issue 14): the queue by due date, the other lists
-    # by receipt, the "mine" and "unassigned" tabs by assignee; the figures by receipt and
-    # closure.
+    # by receipt, the "mine", "unassigned" and type filters by due date; the figures by receipt
+    # and closure.
     __table_args__ = (
         Index("ix_subject_request_status_due_on", "status", "due_on", "id"),
         Index("ix_subject_request_status_received_at", "status", "received_at", "id"),
-        Index("ix_subject_request_status_assignee_id", "status", "assignee_id"),
+        Index("ix_subject_request_status_assignee_id", "status", "assignee_id", "due_on", "id"),
+        Index("ix_subject_request_status_kind", "status", "kind", "due_on", "id"),
         Index("ix_subject_request_received_at", "received_at"),
         Index("ix_subject_request_closed_at", "closed_at"),
     )
