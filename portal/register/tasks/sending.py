@@ -71,19 +71,20 @@ def _tasks(request: SubjectRequest) -> list[SystemTask]:
     )
 
 
-def states(request: SubjectRequest) -> list[SystemState]:
+def states(request: SubjectRequest, loaded: list[SystemTask] | None = None) -> list[SystemState]:
     """Every system of the notice with its latest task on this request (sending again after an
-    answer makes a new task; the older ones stay on the timeline)."""
-    latest = {task.system_key: task for task in _tasks(request)}
+    answer makes a new task; the older ones stay on the timeline). ``loaded``: the request's
+    tasks, when the caller has them already."""
+    latest = {task.system_key: task for task in (_tasks(request) if loaded is None else loaded)}
     return [SystemState(system, latest.get(system.key)) for system in systems_of()]
 
 
-def tasks_state(request: SubjectRequest) -> str:
+def tasks_state(request: SubjectRequest, loaded: list[SystemTask] | None = None) -> str:
     """A fingerprint of the request's tasks, sent with the panel's forms: a task sent or answered
     since the page was drawn makes a second click a conflict, not a second email."""
     parts = tuple(
         (t.id, t.sent_at.isoformat() if t.sent_at else None, t.answered_at is not None)
-        for t in _tasks(request)
+        for t in (_tasks(request) if loaded is None else loaded)
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import SubjectRequest
+from portal.models import SubjectRequest, SystemTask
 from portal.register import tasks
 from portal.subject_requests.locking import lock_request
 from portal.web.staff.seen import locked_as_seen
@@ -24,9 +25,17 @@ from portal.web.tasks.forms import SendTaskForm
 def ticket_systems(subject_request: SubjectRequest) -> dict:
     """What the panel shows: the systems with their latest task, and the fingerprint its forms
     send back (the request's and its tasks')."""
+    # One query for both (issue 14).
+    loaded = list(
+        db.session.scalars(
+            select(SystemTask)
+            .where(SystemTask.request_id == subject_request.id)
+            .order_by(SystemTask.id)
+        )
+    )
     return {
-        "states": tasks.states(subject_request),
-        "tasks_state": tasks.tasks_state(subject_request),
+        "states": tasks.states(subject_request, loaded),
+        "tasks_state": tasks.tasks_state(subject_request, loaded),
         "can_send": subject_request.status in tasks.ACTIVE,
     }
 
