@@ -239,7 +239,11 @@ def test_the_page_where_a_letter_requester_claims_their_account(app, browser, li
             nonce=user.session_nonce,
             locale="fi",
         )
-    assert check_page(browser, live_server, f"/register/claim/{token}", name="claim") == []
+    problems = check_page(browser, live_server, f"/register/claim/{token}", name="claim")
+    problems += check_page(
+        browser, live_server, f"/register/claim/{token}", then=send_empty, name="claim-mistakes"
+    )
+    assert problems == []
 
 
 def test_the_systems_panel_and_the_task_owners_page(
@@ -730,6 +734,16 @@ def test_the_rest_of_the_staff_pages(app, browser, live_server, people):
     ):
         problems += check_page(
             browser, live_server, path, storage_state=state, name="staff" + re.sub(r"\W", "-", path)
+        )
+    # The forms staff fill in most, sent with their mistakes.
+    for path in ("/staff/intake", "/staff/suppression"):
+        problems += check_page(
+            browser,
+            live_server,
+            path,
+            storage_state=state,
+            then=send_empty,
+            name="staff-mistakes" + re.sub(r"\W", "-", path),
         )
     assert problems == []
 
