@@ -123,3 +123,50 @@ def _colleague_id(app) -> int:
 
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == "anna@wprod.fi"))
+
+
+def test_tabs_follow_a_count_and_a_saved_view_becomes_a_tab(app, browser, live_server, demo_day):
+    """Issue 13 item 5: a tab's count is the length of the list it opens; a view saved with a
+    name comes back as a tab of its own, marked current on its list, and can be deleted."""
+    state = signed_in_state(browser, live_server, "ville@wprod.fi", STAFF_PASSWORD, app)
+    context = browser.new_context(
+        base_url=live_server,
+        locale="fi-FI",
+        viewport={"width": 1280, "height": 900},
+        storage_state=state,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto("/staff/")
+    tabs = page.locator(".queue-tabs")
+    expect(tabs.locator("a[aria-current=page]")).to_contain_text("Avoimet")
+    overdue = tabs.get_by_role("link", name=re.compile("^Myöhässä"))
+    count = int(overdue.locator(".tab-count").inner_text())
+    assert count > 0
+    overdue.click()
+    expect(tabs.locator("a[aria-current=page]")).to_contain_text("Myöhässä")
+    assert page.locator("td.ref a").count() == min(count, 25)
+
+    # Save the overdue list sorted by reference as a view of one's own.
+    page.get_by_role("link", name="Viite").click()
+    page.locator(".saved-views summary").click()
+    page.get_by_label("Tallenna tämä näkymä nimellä").fill("Myöhässä viitteen mukaan")
+    page.get_by_role("button", name="Tallenna tämä näkymä").click()
+    expect(page.locator(".flash-success")).to_contain_text("Myöhässä viitteen mukaan")
+    saved = tabs.get_by_role("link", name="Myöhässä viitteen mukaan")
+    expect(saved).to_have_attribute("aria-current", "page")
+    page.goto("/staff/")
+    tabs.get_by_role("link", name="Myöhässä viitteen mukaan").click()
+    assert page.url.endswith("/staff/?due=overdue&sort=reference")
+    references = page.locator("td.ref a").all_inner_texts()
+    assert references == sorted(references) and len(references) == min(count, 25)
+
+    page.locator(".saved-views summary").click()
+    page.get_by_role("button", name="Poista näkymä Myöhässä viitteen mukaan").click()
+    expect(page.locator(".flash-success")).to_contain_text("poistettiin")
+    expect(tabs.get_by_role("link", name="Myöhässä viitteen mukaan")).to_have_count(0)
+    problems = check_page(
+        browser, live_server, "/staff/?due=overdue", storage_state=state, name="queue-tabs"
+    )
+    assert problems == []
+    context.close()
