@@ -77,6 +77,12 @@ def queue_email(
         locale or (user.locale if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
     context.setdefault("user", user)
+    if user is not None and not user.password_hash:
+        # An account staff registered a request for has no password: the mail says how to
+        # choose one (email/_no_password.txt; issue 13, item 7).
+        from portal.urls import external_url
+
+        context.setdefault("register_url", external_url("auth.register"))
     with force_locale(language):
         subject_text = str(subject)
         context["subject"] = subject_text
