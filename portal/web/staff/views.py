@@ -17,7 +17,6 @@ from portal.models import (
     Attachment,
     AuditEvent,
     Outcome,
-    RequestStatus,
     Role,
     SubjectRequest,
     User,
@@ -26,7 +25,7 @@ from portal.subject_requests import actions, identifiers
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS
-from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition, can
+from portal.subject_requests.lifecycle import ACTIVE, InvalidTransition
 from portal.subject_requests.locking import lock_request, state_of
 from portal.web.accounts.guard import fresh_second_factor_required
 from portal.web.staff import ticket_rules
@@ -139,8 +138,6 @@ def _render_ticket(subject_request: SubjectRequest, **forms):
         earlier=earlier,
         today=controller_today(),
         active=status in ACTIVE,
-        can_ask=can(status, RequestStatus.WAITING),
-        can_resume=status is RequestStatus.WAITING and not subject_request.waits_for_fee,
         # Only the composer's open form is built (each costs a CSRF token and its fields).
         reply_form=_form(forms, "reply", ReplyForm, compose),
         note_form=_form(forms, "note", NoteForm, compose),
