@@ -187,7 +187,19 @@ def page_ids(filters: QueueFilters, staff: User, offset: int, limit: int) -> Sel
         filtered(select(SubjectRequest.id, column.label("key")), filters, staff, status)
         for status in statuses
     ]
-    merged = branches[0] if len(branches) == 1 else union_all(*branches)
+    if len(branches) == 1:
+        merged = branches[0]
+    elif db.session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL merges the branches in order (Merge Append) only when each is limited on
+        # its own; unlimited, it sorts both (70 ms for the closed list's page 500; now 3.5 ms).
+        order = (column.desc(), SubjectRequest.id.desc())
+        if not filters.descending:
+            order = (column.asc(), SubjectRequest.id.asc())
+        limited = [b.order_by(*order).limit(offset + limit) for b in branches]
+        inner = union_all(*limited).subquery()
+        merged = select(inner.c.id, inner.c.key)
+    else:
+        merged = union_all(*branches)
     key, ident = merged.selected_columns.key, merged.selected_columns.id
     order = (key.desc(), ident.desc()) if filters.descending else (key.asc(), ident.asc())
     return merged.order_by(*order).limit(limit).offset(offset)
