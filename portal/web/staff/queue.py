@@ -31,7 +31,7 @@ from portal.models.saved_view import NAME_MAX
 from portal.subject_requests import actions, search
 from portal.subject_requests.clock import compute_due_on, controller_today
 from portal.subject_requests.errors import RequestError
-from portal.subject_requests.kinds import KINDS
+from portal.subject_requests.kinds import KINDS, OUTCOME_NAMES
 from portal.subject_requests.locking import lock_request
 from portal.web.forms import PortalForm, has_control_characters
 from portal.web.incoming import id_value, page_arg, text_args
@@ -429,6 +429,7 @@ def _queue(view_name: str):
         # Each name translated once a page, not once a row (issue 14: Python per row).
         staff_status_names={key: str(name) for key, name in STAFF_STATUS_NAMES.items()},
         kind_titles={kind: str(info.title) for kind, info in KINDS.items()},
+        outcome_titles={key: str(name) for key, name in OUTCOME_NAMES.items()},
         formatters=row_formatters(today),
         waiting_for_fee=WAITING_FOR_FEE,
         # A paused clock stands still: the request's stored due date is already behind it, so
