@@ -384,7 +384,8 @@ def build(app, requests: int, seed: int = 14, echo=print) -> Built:
             )
             mail(request, asked, "request_question", f"Kysymys pyynnöstäsi {reference}")
         elif status in ("closed", "withdrawn"):
-            closed = confirmed + timedelta(days=rng.uniform(0.5, 28))
+            # Never in the future: an answer of a request received yesterday came by now.
+            closed = min(confirmed + timedelta(days=rng.uniform(0.5, 28)), now)
             request["closed_at"] = closed
             request["updated_at"] = closed
             if status == "withdrawn":

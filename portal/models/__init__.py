@@ -6,6 +6,7 @@ from portal.models.base import Base, utcnow
 from portal.models.incoming import ArrivalSource, IncomingMessage, IncomingState
 from portal.models.letter import LetterOverride
 from portal.models.outbox import OutboxMessage, OutboxStatus
+from portal.models.report import FiguresMonth
 from portal.models.request import (
     AccessPackage,
     Channel,
@@ -39,6 +40,7 @@ __all__ = [
     "ExcessiveDecision",
     "ExcessiveGround",
     "ExcessiveMeasure",
+    "FiguresMonth",
     "HoldEnd",
     "IncomingMessage",
     "IncomingState",

@@ -94,8 +94,10 @@ class SubjectRequest(Base):
         Index("ix_subject_request_status_received_at", "status", "received_at", "id"),
         Index("ix_subject_request_status_assignee_id", "status", "assignee_id", "due_on", "id"),
         Index("ix_subject_request_status_kind", "status", "kind", "due_on", "id"),
-        Index("ix_subject_request_received_at", "received_at"),
-        Index("ix_subject_request_closed_at", "closed_at"),
+        # With the time of the last change: the yearly figures' fingerprint of a month is read
+        # from these alone (portal.reports.months).
+        Index("ix_subject_request_received_at_updated_at", "received_at", "updated_at"),
+        Index("ix_subject_request_closed_at_updated_at", "closed_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

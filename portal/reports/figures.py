@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -40,6 +40,9 @@ from portal.models import (
     SubjectRequest,
 )
 from portal.reports.calendar import LocalDates, Window, last_twelve_months
+from portal.reports.months import ENDED_UNANSWERED, on_time_expression, rows_by_month
+
+__all__ = ["ENDED_UNANSWERED", "on_time_expression"]
 
 ACTIVE = (RequestStatus.OPEN, RequestStatus.WAITING)
 INBOX_STATES = (IncomingState.NEW, IncomingState.WAITING)
@@ -214,79 +217,43 @@ def answered_in(window: Window):
     )
 
 
-def on_time_expression(local: LocalDates):
-    return local.date_of(SubjectRequest.closed_at) <= SubjectRequest.due_on
-
-
-def month_of(column, window: Window):
-    """The index of the window's month a moment falls in (CASE on the months' UTC starts)."""
-    starts = window.boundaries[1:-1]
-    return case(*((column < start, i) for i, start in enumerate(starts)), else_=len(starts))
-
-
-# Requests that end without an answer: never answered, so neither on time nor late.
-ENDED_UNANSWERED = (RequestStatus.WITHDRAWN, RequestStatus.LAPSED)
-
-
 def figures_for(window: Window, *, detail: bool = False) -> Figures:
-    """Three statements, each one pass over its rows: the requests ended in the window (the
-    answers, and with ``detail`` the withdrawn and lapsed too), the requests received in it,
-    the pauses begun in it. With ``detail`` the first two passes also group by outcome, status
-    and channel, which the yearly report shows: a pass over a year of requests costs the same
-    for a few more groups, and the report once made three more passes for them (issue 14)."""
-    r = SubjectRequest
-    local = local_dates(window)
-    ended = answered_in(window)
-    if detail:
-        ended = and_(
-            r.status.in_((RequestStatus.CLOSED, *ENDED_UNANSWERED)),
-            r.closed_at >= window.start_at,
-            r.closed_at < window.end_at,
-        )
-    # Answers per type, days taken, month and whether on time; grouped in an outer query so that
-    # the grouping is by plain columns (PostgreSQL does not match repeated bound parameters).
-    answers = (
-        select(
-            r.kind.label("kind"),
-            local.days_between(r.received_at, r.closed_at).label("days"),
-            case((on_time_expression(local), 1), else_=0).label("on_time"),
-            month_of(r.closed_at, window).label("month"),
-            r.status.label("status"),
-            r.outcome.label("outcome"),
-        )
-        .where(ended)
-        .subquery()
-    )
-    groups = [answers.c.kind, answers.c.days, answers.c.month]
-    if detail:
-        groups += [answers.c.status, answers.c.outcome]
+    """The window's figures from the grouped rows of its months (``portal.reports.months``:
+    kept for the months that have ended, counted for the rest), and the pauses begun in it.
+    With ``detail`` (the yearly report) also the answers per outcome, the requests per channel
+    and the withdrawn and lapsed ones: the same rows hold them."""
     by_kind = {kind: KindFigures() for kind in RequestKind}
     histograms: dict[RequestKind, dict[int, int]] = {kind: {} for kind in RequestKind}
     answered_by_month = [[0, 0] for _ in window.months]
     outcomes = {kind: dict.fromkeys(Outcome, 0) for kind in RequestKind}
     ended_unanswered = dict.fromkeys(ENDED_UNANSWERED, 0)
-    for row in db.session.execute(
-        select(
-            *groups, func.count().label("n"), func.sum(answers.c.on_time).label("on_time")
-        ).group_by(*groups)
-    ):
-        kind, n = RequestKind(row.kind), row.n
-        if detail:
-            status = RequestStatus(row.status)
-            if status in ended_unanswered:
-                ended_unanswered[status] += n
+    received = {kind: [0] * len(window.months) for kind in RequestKind}
+    by_channel = dict.fromkeys(Channel, 0)
+    extended = 0
+    kinds = {kind.value: kind for kind in RequestKind}
+    channels = {channel.value: channel for channel in Channel}
+    results = {outcome.value: outcome for outcome in Outcome}
+    unanswered = {status.value: status for status in ENDED_UNANSWERED}
+    for i, month in enumerate(rows_by_month(window)):
+        for kind_value, days, on_time, status, outcome, n in month.ended:
+            kind = kinds[kind_value]
+            if status in unanswered:
+                ended_unanswered[unanswered[status]] += n
                 continue
-            if row.outcome is not None:
-                outcomes[kind][Outcome(row.outcome)] += n
-        days, on_time = int(row.days), int(row.on_time)
-        by_kind[kind].answered += n
-        by_kind[kind].on_time += on_time
-        histograms[kind][days] = histograms[kind].get(days, 0) + n
-        answered_by_month[row.month][0] += on_time
-        answered_by_month[row.month][1] += n - on_time
+            if outcome is not None:
+                outcomes[kind][results[outcome]] += n
+            by_kind[kind].answered += n
+            by_kind[kind].on_time += on_time
+            histogram = histograms[kind]
+            histogram[days] = histogram.get(days, 0) + n
+            answered_by_month[i][0] += on_time
+            answered_by_month[i][1] += n - on_time
+        for kind_value, channel, n, extended_n in month.received:
+            received[kinds[kind_value]][i] += n
+            extended += extended_n
+            by_channel[channels[channel]] += n
     for kind, histogram in histograms.items():
         by_kind[kind].histogram = sorted(histogram.items())
-    received, extended, by_channel = _received(window, detail=detail)
     return Figures(
         window=window,
         by_kind=by_kind,
@@ -298,42 +265,6 @@ def figures_for(window: Window, *, detail: bool = False) -> Figures:
         outcomes=outcomes if detail else {},
         ended_unanswered=ended_unanswered if detail else {},
     )
-
-
-def _received(
-    window: Window, *, detail: bool = False
-) -> tuple[dict[RequestKind, list[int]], int, dict[Channel, int]]:
-    """Every request received in the window per type and month, confirmed or not (the clock
-    starts at receipt, EDPB Guidelines 01/2022 §159), and how many of them had their deadline
-    extended (Art. 12(3)): the EDPB expects extensions to be the exception, so the count is
-    shown beside the total. With ``detail``, also per channel."""
-    r = SubjectRequest
-    received = (
-        select(
-            r.kind.label("kind"),
-            month_of(r.received_at, window).label("month"),
-            case((r.period_months > 1, 1), else_=0).label("extended"),
-            r.channel.label("channel"),
-        )
-        .where(r.received_at >= window.start_at, r.received_at < window.end_at)
-        .subquery()
-    )
-    groups = [received.c.kind, received.c.month]
-    if detail:
-        groups.append(received.c.channel)
-    by_kind = {kind: [0] * len(window.months) for kind in RequestKind}
-    by_channel = dict.fromkeys(Channel, 0)
-    extended = 0
-    for row in db.session.execute(
-        select(
-            *groups, func.count().label("n"), func.sum(received.c.extended).label("extended")
-        ).group_by(*groups)
-    ):
-        by_kind[RequestKind(row.kind)][row.month] += row.n
-        extended += int(row.extended)
-        if detail:
-            by_channel[Channel(row.channel)] += row.n
-    return by_kind, extended, by_channel
 
 
 def _pauses(window: Window) -> dict[str, int]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from portal.deadlines import local_date
 from portal.extensions import db
@@ -161,17 +161,34 @@ def yearly_report(year: int) -> YearlyReport:
         other_refusals=other_refusals,
         excessive=excessive,
         fees_paid=fees_paid,
-        late=_late_answers(window),
+        late=_late_answers(figures),
     )
 
 
-def _late_answers(window: Window) -> list[LateAnswer]:
+def _late_answers(figures: Figures) -> list[LateAnswer]:
+    """The late answers, read only in the months the figures say have some: telling a late
+    answer from one on time takes a local date per answer, and a year of them is a pass over
+    tens of thousands of rows (issue 14). The figures count the same answers by the same rule
+    (``on_time_expression``), so no late answer is left out."""
+    window = figures.window
+    boundaries = window.boundaries
+    late_months = [
+        (boundaries[i], boundaries[i + 1])
+        for i, (_on_time, late) in enumerate(figures.answered_by_month)
+        if late
+    ]
+    if not late_months:
+        return []
     r = SubjectRequest
     local = local_dates(window)
     closed_on = local.date_of(r.closed_at).label("closed_on")
     rows = db.session.execute(
         select(r.reference, r.kind, r.received_at, r.due_on, closed_on, r.period_months, r.outcome)
-        .where(answered_in(window), ~on_time_expression(local))
+        .where(
+            answered_in(window),
+            or_(*(and_(r.closed_at >= start, r.closed_at < end) for start, end in late_months)),
+            ~on_time_expression(local),
+        )
         .order_by(r.closed_at, r.id)
         .limit(LATE_LIST_LIMIT)
     )
