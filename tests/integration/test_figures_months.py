@@ -208,3 +208,13 @@ def test_two_first_views_at_once_both_succeed_and_keep_one_row_per_month(
         ).all()
     assert rows and all(n == 1 for _month, n in rows)
     assert _figures(app, window) == expected
+
+
+def test_the_dashboard_page_keeps_the_ended_months(app, db, staff_client, history):
+    # The page's own session must not hold the database while the months are written (SQLite
+    # would wait for it, then give up): after one view they are kept.
+    assert staff_client.get("/staff/dashboard").status_code == 200
+    with app.app_context():
+        kept = db.session.scalar(select(func.count()).select_from(FiguresMonth))
+    assert kept >= 3
+    assert staff_client.get(f"/staff/reports/{utcnow().year - 1}").status_code == 200
