@@ -111,7 +111,7 @@ def test_tab_counts_are_one_statement(app, staff_client, make_request):
     with app.app_context():
         engine = portal_db.engine
         staff = portal_db.session.scalar(sa.select(User).where(User.email == "ville@wprod.fi"))
-        from portal.web.staff.queue import tab_counts
+        from portal.web.staff.tabs import tab_counts
 
         def count(*args):
             statements.append(args[2])

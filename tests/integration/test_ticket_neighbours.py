@@ -122,13 +122,3 @@ def test_the_requester_never_sees_a_staff_address(app, staff_client, make_reques
     assert sign_in(requester, "maija@example.fi", "kettu juoksee metsässä").status_code == 302
     html = requester.get(path.format(id=request_id)).get_data(as_text=True)
     assert "anna@wprod.fi" not in html
-
-
-def test_the_neighbours_follow_the_queues_own_views_and_default_sorts():
-    from portal.web.staff import neighbours, queue
-
-    assert neighbours.VIEWS == queue.VIEWS
-    for view_name, sort in queue.DEFAULT_SORT.items():
-        column, descending = neighbours.DEFAULT_ORDER[view_name]
-        assert column is queue.SORTS[sort.removeprefix("-")]
-        assert descending is sort.startswith("-")

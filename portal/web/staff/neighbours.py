@@ -9,20 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 
 from portal.extensions import db
-from portal.models import RequestStatus, SubjectRequest
+from portal.models import SubjectRequest
+from portal.web.staff.lists import DEFAULT_SORT, SORTS, VIEWS
 
-# The queue's views and the column each is sorted by when nobody chose a sort (the queue module's
-# VIEWS and DEFAULT_SORT; it imports this package's blueprint, so it cannot be imported here, and
-# a test holds the two the same). Open requests by due date, the others newest first.
-VIEWS = {
-    "queue": (RequestStatus.OPEN, RequestStatus.WAITING),
-    "unconfirmed": (RequestStatus.UNCONFIRMED, RequestStatus.LAPSED),
-    "closed": (RequestStatus.CLOSED, RequestStatus.WITHDRAWN),
-}
+# Each view's order when nobody chose a sort, as the queue's: open requests by due date, the
+# others newest first.
 DEFAULT_ORDER = {
-    "queue": (SubjectRequest.due_on, False),
-    "unconfirmed": (SubjectRequest.received_at, True),
-    "closed": (SubjectRequest.received_at, True),
+    view_name: (SORTS[sort.removeprefix("-")], sort.startswith("-"))
+    for view_name, sort in DEFAULT_SORT.items()
 }
 
 

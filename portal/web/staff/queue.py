@@ -9,9 +9,8 @@ controller or a regulator is the list staff were looking at (GDPR Art. 5(2), 30)
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext, to_user_timezone
@@ -19,90 +18,34 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Date, Integer, Select, and_, bindparam, false, func, select, union_all
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from sqlalchemy import Select, false, func, select, union_all
+from sqlalchemy.orm import selectinload
+from wtforms import SelectField
+from wtforms.validators import InputRequired
 
 from portal.extensions import db
-from portal.models import RequestKind, RequestStatus, Role, SavedView, SubjectRequest, User
-from portal.models.saved_view import NAME_MAX
+from portal.models import RequestKind, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests import actions, search
 from portal.subject_requests.clock import compute_due_on, controller_today
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS, OUTCOME_NAMES
 from portal.subject_requests.locking import lock_request
-from portal.web.forms import PortalForm, has_control_characters
-from portal.web.incoming import id_value, page_arg, text_args
+from portal.web.forms import PortalForm
+from portal.web.incoming import id_value, page_arg
 from portal.web.staff import export
+from portal.web.staff.lists import (
+    ASSIGNEE,
+    SORTS,
+    VIEWS,
+    QueueFilters,
+    read_filters,
+)
+from portal.web.staff.tabs import TAB_COUNT_MAX, tabs_of
 from portal.web.staff.views import bp, staff_required
 from portal.web.staff.wording import STAFF_STATUS_NAMES, WAITING_FOR_FEE
 
-VIEWS = {
-    "queue": (RequestStatus.OPEN, RequestStatus.WAITING),
-    "unconfirmed": (RequestStatus.UNCONFIRMED, RequestStatus.LAPSED),
-    "closed": (RequestStatus.CLOSED, RequestStatus.WITHDRAWN),
-}
-FILTERS = ("status", "kind", "assignee", "due", "q")
-# The assignee as a second join of the user table: the search joins the requester.
-ASSIGNEE = aliased(User, name="assignee_user")
-# Only these columns sort, each by a real column (never a name taken from the query string).
-SORTS = {
-    "reference": SubjectRequest.reference,
-    "kind": SubjectRequest.kind,
-    "status": SubjectRequest.status,
-    "received": SubjectRequest.received_at,
-    "due": SubjectRequest.due_on,
-    "assignee": ASSIGNEE.name,
-}
-DEFAULT_SORT = {"queue": "due", "unconfirmed": "-received", "closed": "-received"}
 # One bulk assignment changes at most a page of the largest size (max_per_page below).
 BULK_MAX = 200
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    """What the query string asks of one view: filters, the search, the sort."""
-
-    view_name: str
-    values: dict[str, str]
-    valid: bool
-    sort: str
-
-    @property
-    def sort_key(self) -> str:
-        return self.sort.removeprefix("-")
-
-    @property
-    def descending(self) -> bool:
-        return self.sort.startswith("-")
-
-    def args(self, **changes) -> dict[str, str]:
-        """The query string of this view as it is (the default sort left out), with changes."""
-        values = {name: value for name, value in self.values.items() if value}
-        if self.sort != DEFAULT_SORT[self.view_name]:
-            values["sort"] = self.sort
-        values.update(changes)
-        return {name: value for name, value in values.items() if value}
-
-    def sort_link(self, key: str) -> dict[str, str]:
-        """The query string that sorts by ``key``: ascending first, then the other way."""
-        ascending_now = self.sort_key == key and not self.descending
-        return self.args(sort=f"-{key}" if ascending_now else key)
-
-    def aria_sort(self, key: str) -> str | None:
-        if self.sort_key != key:
-            return None
-        return "descending" if self.descending else "ascending"
-
-
-def read_filters(view_name: str) -> QueueFilters:
-    values, valid = text_args(*FILTERS, "sort")
-    sort = values.pop("sort")
-    if sort.removeprefix("-") not in SORTS:
-        sort = DEFAULT_SORT[view_name]
-    return QueueFilters(view_name, values, valid, sort)
 
 
 def filtered(
@@ -270,132 +213,6 @@ def staff_members() -> list[User]:
     ).all()
 
 
-@dataclass(frozen=True)
-class Tab:
-    """A tab over the lists: a view with fixed filters, its label and (when cheap) its count."""
-
-    key: str
-    label: str
-    view_name: str
-    args: dict[str, str]
-    count: int | None = None
-    saved_id: int | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return "staff.queue" if self.view_name == "queue" else f"staff.{self.view_name}"
-
-
-# The fixed tabs: each is a view and the filters a link to it sets (issue 13 item 5).
-TABS = (
-    ("open", _l("Open"), "queue", {}),
-    ("mine", _l("Mine"), "queue", {"assignee": "me"}),
-    ("unassigned", _l("Unassigned"), "queue", {"assignee": "none"}),
-    ("overdue", _l("Overdue"), "queue", {"due": "overdue"}),
-    ("today", _l("Due today"), "queue", {"due": "today"}),
-    ("waiting", _l("Waiting for the requester"), "queue", {"status": "waiting"}),
-    ("unconfirmed", _l("Unconfirmed"), "unconfirmed", {}),
-    ("closed", _l("Closed"), "closed", {}),
-)
-
-
-# A tab counts up to this many; more shows as "999+". The list's own page counts exactly.
-TAB_COUNT_MAX = 1000
-
-
-def _tab_counts_statement() -> tuple[list[str], Select]:
-    active = SubjectRequest.status.in_(VIEWS["queue"])
-    today = bindparam("today", type_=Date)
-    conditions = {
-        "open": active,
-        "mine": and_(active, SubjectRequest.assignee_id == bindparam("staff_id", type_=Integer)),
-        "unassigned": and_(active, SubjectRequest.assignee_id.is_(None)),
-        "overdue": and_(active, SubjectRequest.due_on < today),
-        "today": and_(active, SubjectRequest.due_on == today),
-        "waiting": SubjectRequest.status == RequestStatus.WAITING,
-        "unconfirmed": SubjectRequest.status.in_(VIEWS["unconfirmed"]),
-        "closed": SubjectRequest.status.in_(VIEWS["closed"]),
-    }
-    counts = [
-        select(func.count())
-        .select_from(select(SubjectRequest.id).where(condition).limit(TAB_COUNT_MAX).subquery())
-        .scalar_subquery()
-        for condition in conditions.values()
-    ]
-    return list(conditions), select(*counts)
-
-
-# Built once, with the day and the staff member as parameters: built on every page it cost
-# 3-6 ms of Python, more than the database's counting (1.2 ms with it built once).
-_TAB_KEYS, _TAB_COUNTS = _tab_counts_statement()
-
-
-def tab_counts(staff: User) -> dict[str, int]:
-    """Every fixed tab's count in one statement: one scalar subquery per tab, each a range of
-    one of the list indexes (status with due date or assignee) read no further than
-    TAB_COUNT_MAX entries, so the tabs cost the same at 1,000 requests and at 100,000 (issue 14:
-    counting every open and closed request took 18-29 ms a page at 100,000)."""
-    row = db.session.execute(_TAB_COUNTS, {"staff_id": staff.id, "today": controller_today()}).one()
-    return dict(zip(_TAB_KEYS, row, strict=True))
-
-
-def saved_args(args: dict[str, str]) -> dict[str, str]:
-    """A saved view's query string as the queue reads it: only its own names, each a value the
-    query string could hold (text_args' limits), the default sort left out."""
-    return {
-        name: value
-        for name, value in args.items()
-        if name in (*FILTERS, "sort")
-        and isinstance(value, str)
-        and value
-        and len(value) <= 200
-        and not has_control_characters(value)
-    }
-
-
-def tabs_of(filters: QueueFilters, staff: User) -> tuple[list[Tab], list[Tab], str | None]:
-    """The fixed tabs with their counts, the staff member's saved views, and which tab the
-    page shows (None when its filters are no tab's)."""
-    counts = tab_counts(staff)
-    fixed = [Tab(key, str(label), view, args, counts[key]) for key, label, view, args in TABS]
-    saved = [
-        Tab(f"saved-{v.id}", v.name, v.view_name, saved_args(v.args), saved_id=v.id)
-        for v in db.session.scalars(
-            select(SavedView).where(SavedView.staff_id == staff.id).order_by(SavedView.name)
-        )
-        if v.view_name in VIEWS
-    ]
-    shown = filters.args()
-    current = next(
-        (t.key for t in (*fixed, *saved) if t.view_name == filters.view_name and t.args == shown),
-        None,
-    )
-    return fixed, saved, current
-
-
-SAVED_VIEWS_MAX = 30
-
-
-class SaveViewForm(PortalForm):
-    name = StringField(
-        _l("Name of the view"),
-        validators=[
-            InputRequired(_l("Give the view a name.")),
-            Length(max=NAME_MAX, message=_l("Use at most %(max)d characters.")),
-        ],
-    )
-    view_name = HiddenField()
-    args = HiddenField()
-
-    def validate_name(self, field) -> None:
-        if not field.data.strip():
-            raise ValidationError(_l("Give the view a name."))
-
-
-class DeleteViewForm(PortalForm):
-    pass
-
-
 class BulkAssignForm(PortalForm):
     assignee = SelectField(
         _l("Assign the chosen requests to"), coerce=int, validators=[InputRequired()]
@@ -557,65 +374,3 @@ def bulk_assign():
             "error",
         )
     return redirect(_back_to_queue())
-
-
-def _view_url(view_name: str, args: dict[str, str]) -> str:
-    endpoint = "staff.queue" if view_name == "queue" else f"staff.{view_name}"
-    return url_for(endpoint, **args)
-
-
-@bp.post("/views")
-@staff_required
-def save_view():
-    """Save the list as shown (its view, filters and sort) under a name, as a tab of the signed-in
-    staff member's own."""
-    form = SaveViewForm()
-    view_name = form.view_name.data if form.view_name.data in VIEWS else "queue"
-    raw = form.args.data or ""
-    args = saved_args(dict(parse_qsl(raw))) if len(raw) <= 2000 else {}
-    back = _view_url(view_name, args)
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-        return redirect(back)
-    name = " ".join(form.name.data.split())
-    mine = db.session.scalars(select(SavedView.name).where(SavedView.staff_id == current_user.id))
-    names = {existing.casefold() for existing in mine}
-    if name.casefold() in names:
-        flash(_("You already have a view named %(name)s.", name=name), "error")
-        return redirect(back)
-    if len(names) >= SAVED_VIEWS_MAX:
-        flash(_("You can keep at most %(num)d views.", num=SAVED_VIEWS_MAX), "error")
-        return redirect(back)
-    db.session.add(SavedView(staff_id=current_user.id, name=name, view_name=view_name, args=args))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same name saved twice at once: the unique constraint kept one.
-        db.session.rollback()
-        flash(_("You already have a view named %(name)s.", name=name), "error")
-        return redirect(back)
-    flash(_("The view %(name)s was saved.", name=name), "success")
-    return redirect(back)
-
-
-@bp.post("/views/<view_id>/delete")
-@staff_required
-def delete_view(view_id: str):
-    """Delete one of the signed-in staff member's saved views; anyone else's is not found."""
-    form = DeleteViewForm()
-    view_id = id_value(view_id)  # an id beyond the column's range is nobody's
-    saved = view_id and db.session.scalar(
-        select(SavedView).where(SavedView.id == view_id, SavedView.staff_id == current_user.id)
-    )
-    if saved is None:
-        abort(404)
-    if not form.validate_on_submit():
-        flash(_("The form had expired. Please send it again."), "error")
-        return redirect(url_for("staff.queue"))
-    name = saved.name
-    db.session.delete(saved)
-    db.session.commit()
-    flash(_("The view %(name)s was deleted.", name=name), "success")
-    return redirect(url_for("staff.queue"))
