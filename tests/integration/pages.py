@@ -1,7 +1,11 @@
 """What a requester and the contact person do through the pages, shared by the tests of the
-register's systems (identity, the copy of the data, erasure)."""
+register's systems (identity, the copy of the data, erasure); and the SQL statements a page runs."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 from portal.models import Role
 from tests.conftest import csrf_token, link_in, path_of, sign_in, submit
@@ -45,3 +49,23 @@ def ask_through_pages(
     assert submit(client, link).status_code == 302
     deliver()
     return int(response.headers["Location"].split("?")[0].rstrip("/").split("/")[-1])
+
+
+@contextmanager
+def sql_statements(app):
+    """The SQL statements the app's engine runs inside the block, in order (issue 14: a page's
+    count must not grow with the number of requests, rows or events)."""
+    from portal.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def remember(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)

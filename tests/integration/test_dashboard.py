@@ -9,7 +9,7 @@ import statistics
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from portal.models import (
     ArrivalSource,
@@ -27,6 +27,7 @@ from portal.reports.calendar import calendar_year, last_twelve_months, utc_offse
 from portal.reports.figures import percentile
 from tests.conftest import submit
 from tests.integration.conftest import STAFF_PASSWORD
+from tests.integration.pages import sql_statements
 
 
 def _today(app) -> date:
@@ -245,7 +246,6 @@ def test_a_hostile_type_name_in_a_plot_is_text_not_markup(app):
 def test_the_number_of_sql_statements_does_not_grow_with_the_requests(
     app, staff_client, make_request, db, page
 ):
-    from portal.extensions import db as portal_db
 
     # The yearly report of this year: the requests closed now are in it.
     path = {
@@ -254,19 +254,8 @@ def test_the_number_of_sql_statements_does_not_grow_with_the_requests(
     }[page]
 
     def statements() -> int:
-        seen = []
-        with app.app_context():
-            engine = portal_db.engine
-
-        def count(*args):
-            seen.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            response = staff_client.get(path)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200
+        with sql_statements(app) as seen:
+            assert staff_client.get(path).status_code == 200
         return len(seen)
 
     def add(n: int) -> None:

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from portal.models import RequestStatus, Role, SavedView, SubjectRequest
 from tests.conftest import csrf_token, sign_in
 from tests.integration.conftest import STAFF_PASSWORD
+from tests.integration.pages import sql_statements
 
 TAB = re.compile(
     r'<li(?: class="saved-tab")?><a href="([^"]+)"( aria-current="page")?>([^<]+?)'
@@ -107,44 +107,24 @@ def test_tab_counts_are_one_statement(app, staff_client, make_request):
 
     for _ in range(3):
         make_request()
-    statements = []
+    from portal.web.staff.tabs import tab_counts
+
     with app.app_context():
-        engine = portal_db.engine
         staff = portal_db.session.scalar(sa.select(User).where(User.email == "ville@wprod.fi"))
-        from portal.web.staff.tabs import tab_counts
-
-        def count(*args):
-            statements.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with sql_statements(app) as statements:
             counts = tab_counts(staff)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1 and counts["open"] == 3
 
 
 def test_closed_view_query_count_does_not_grow_with_page_size(app, staff_client, make_request):
-    from portal.extensions import db as portal_db
 
     for _ in range(30):
         set_fields(app, make_request(), status=RequestStatus.CLOSED)
 
     def queries_for(page_size: int) -> int:
         app.config["STAFF_QUEUE_PAGE_SIZE"] = page_size
-        statements = []
-        with app.app_context():
-            engine = portal_db.engine
-
-        def count(*args):
-            statements.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            response = staff_client.get("/staff/closed")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200
+        with sql_statements(app) as statements:
+            assert staff_client.get("/staff/closed").status_code == 200
         return len(statements)
 
     assert queries_for(3) == queries_for(30)

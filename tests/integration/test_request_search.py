@@ -5,9 +5,10 @@ was typed as text, and costs the same few SQL statements however many requests i
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 
 from portal.models import SubjectRequest, User
+from tests.integration.pages import sql_statements
 
 
 def _reference(app, request_id: int) -> str:
@@ -148,21 +149,10 @@ def test_search_costs_the_same_statements_for_one_match_or_thirty(
     app, staff_client, make_user, make_request
 ):
     """Issue 14 item 3: the statements a search page runs do not grow with what it finds."""
-    from portal.extensions import db
 
     def statements(typed: str) -> int:
-        seen = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(*args):
-            seen.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with sql_statements(app) as seen:
             _found(staff_client, typed)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
     make_request(make_user(email="yksi@hakutesti.fi", name="Yksi"))

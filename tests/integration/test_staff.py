@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.models import (
     AuditEvent,
@@ -18,6 +18,7 @@ from portal.models import (
 )
 from tests.conftest import submit, text_of
 from tests.integration.conftest import ticket
+from tests.integration.pages import sql_statements
 
 
 def test_queue_is_sorted_by_due_date_and_shows_days_left(staff_client, make_request, db):
@@ -45,26 +46,14 @@ def test_queue_filters(staff_client, make_request, db, make_user):
 
 
 def test_queue_query_count_does_not_grow_with_page_size(app, staff_client, make_request):
-    from portal.extensions import db as portal_db
 
     for _ in range(101):
         make_request()
 
     def queries_for(page_size: int) -> int:
         app.config["STAFF_QUEUE_PAGE_SIZE"] = page_size
-        statements = []
-        with app.app_context():
-            engine = portal_db.engine
-
-        def count(*args):
-            statements.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            response = staff_client.get("/staff/")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200
+        with sql_statements(app) as statements:
+            assert staff_client.get("/staff/").status_code == 200
         return len(statements)
 
     assert queries_for(10) == queries_for(100)

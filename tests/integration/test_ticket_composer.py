@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from portal.models import RequestKind, RequestStatus, SubjectRequest
 from tests.integration.conftest import ticket
+from tests.integration.pages import sql_statements
 
 FORM_IDS = (
     "reply",
@@ -142,20 +142,8 @@ def test_the_art_19_block_only_for_the_rights_it_applies_to(
 
 
 def _count_statements(app, client, request_id: int) -> list[str]:
-    from portal.extensions import db as database
-
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = database.engine
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with sql_statements(app) as statements:
         page_of(client, request_id)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
     return statements
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from portal.models import RequestStatus, Role, SubjectRequest, User
 from tests.conftest import sign_in
 from tests.integration.conftest import STAFF_PASSWORD, ticket
+from tests.integration.pages import sql_statements
 
 PREVIOUS = re.compile(r'href="/staff/requests/(\d+)" rel="prev"')
 NEXT = re.compile(r'href="/staff/requests/(\d+)" rel="next"')
@@ -68,24 +68,12 @@ def test_requests_of_other_views_are_not_neighbours(staff_client, make_request, 
 
 def test_neighbour_lookup_does_not_load_the_queue(staff_client, make_request, app):
     """Two single-row queries, whatever the queue's length."""
-    from portal.extensions import db as database
-
     ids = [make_request(received_days_ago=days) for days in range(1, 13)]
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if "subject_request.reference" in statement and "LIMIT" in statement.upper():
-            statements.append(statement)
-
-    with app.app_context():
-        engine = database.engine
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with sql_statements(app) as seen:
         previous, following = neighbours_on(staff_client, ids[5])
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
+    lookups = [s for s in seen if "subject_request.reference" in s and "LIMIT" in s.upper()]
     assert previous in ids and following in ids
-    assert len(statements) == 2
+    assert len(lookups) == 2
 
 
 def test_history_names_the_assignee_and_keeps_an_address_no_account_has(
