@@ -66,6 +66,34 @@ def test_requests_of_other_views_are_not_neighbours(staff_client, make_request, 
     assert neighbours_on(staff_client, unconfirmed) == (None, None)
 
 
+def walk(client, start: int) -> tuple[list[int], list[int]]:
+    """The ids met following "next" from ``start`` to the end, and "previous" back again."""
+    forward = [start]
+    while (following := neighbours_on(client, forward[-1])[1]) is not None:
+        forward.append(following)
+    backward = [forward[-1]]
+    while (previous := neighbours_on(client, backward[-1])[0]) is not None:
+        backward.append(previous)
+    return forward, backward
+
+
+def test_the_walk_crosses_the_statuses_of_one_view(staff_client, make_request, db):
+    """Open and waiting requests share the queue, closed and withdrawn ones the closed view:
+    each status is looked up along its own index range, and the nearer one is the neighbour."""
+    queue = [make_request(received_days_ago=days) for days in (20, 16, 12, 8, 4)]
+    closed = [make_request(received_days_ago=days) for days in (30, 28, 26, 24)]
+    for request_id in queue[1:3]:
+        db.session.get(SubjectRequest, request_id).status = RequestStatus.WAITING
+    for request_id, status in zip(closed, [RequestStatus.CLOSED, RequestStatus.WITHDRAWN] * 2):
+        db.session.get(SubjectRequest, request_id).status = status
+    db.session.commit()
+
+    assert walk(staff_client, queue[0]) == (queue, queue[::-1])
+    # The closed view runs newest received first.
+    newest_first = closed[::-1]
+    assert walk(staff_client, newest_first[0]) == (newest_first, closed)
+
+
 def test_neighbour_lookup_does_not_load_the_queue(staff_client, make_request, app):
     """Two single-row queries, whatever the queue's length."""
     ids = [make_request(received_days_ago=days) for days in range(1, 13)]

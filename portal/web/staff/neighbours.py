@@ -1,12 +1,12 @@
 """The requests before and after one ticket in its queue's default order, so that staff can walk
-the queue from the ticket page. A keyset query for each neighbour: two indexed single-row
-lookups, however long the queue (the queue itself is never loaded)."""
+the queue from the ticket page. A keyset query for each neighbour, one step along the index of
+each status the view shows, however long the queue (the queue itself is never loaded)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_, union_all
 
 from portal.extensions import db
 from portal.models import SubjectRequest
@@ -41,30 +41,36 @@ def neighbours(subject_request: SubjectRequest) -> Neighbours:
         (name for name, statuses in VIEWS.items() if subject_request.status in statuses), "queue"
     )
     column, descending = DEFAULT_ORDER[view_name]
-    value = getattr(subject_request, column.key)
-    in_view = SubjectRequest.status.in_(VIEWS[view_name])
     ident = SubjectRequest.id
-    before = or_(column < value, and_(column == value, ident < subject_request.id))
-    after = or_(column > value, and_(column == value, ident > subject_request.id))
-    if descending:
-        before, after = after, before
+    here = tuple_(getattr(subject_request, column.key), subject_request.id)
+    after_here = tuple_(column, ident) > here
+    before_here = tuple_(column, ident) < here
 
-    def first(condition, *order) -> Neighbour | None:
-        row = db.session.execute(
-            select(SubjectRequest.id, SubjectRequest.reference)
-            .where(in_view, condition)
+    def first(condition, downwards: bool) -> Neighbour | None:
+        # One branch per status, each a single step along its own (status, column, id) index
+        # range, and the nearer of the two. "status IN (a, b) AND (column, id) > (...)" reads
+        # neither status's range in order: PostgreSQL walked 20,000 index entries for the next
+        # request (44 ms at 100,000 requests, issue 14), each branch now reads one.
+        order = (column.desc(), ident.desc()) if downwards else (column.asc(), ident.asc())
+        branches = [
+            select(ident, SubjectRequest.reference, column.label("key"))
+            .where(SubjectRequest.status == status, condition)
             .order_by(*order)
             .limit(1)
+            .subquery()
+            for status in VIEWS[view_name]
+        ]
+        merged = union_all(*(select(b.c.id, b.c.reference, b.c.key) for b in branches)).subquery()
+        key, merged_id = merged.c.key, merged.c.id
+        nearest = (key.desc(), merged_id.desc()) if downwards else (key.asc(), merged_id.asc())
+        row = db.session.execute(
+            select(merged_id, merged.c.reference).order_by(*nearest).limit(1)
         ).first()
         return Neighbour(*row) if row else None
 
-    ascending_order = (column.asc(), ident.asc())
-    descending_order = (column.desc(), ident.desc())
-    forward, backward = (
-        (descending_order, ascending_order) if descending else (ascending_order, descending_order)
-    )
-    return Neighbours(
-        view_name,
-        previous=first(before, *backward),
-        next=first(after, *forward),
-    )
+    # The view's order runs "forward"; descending views list the later requests first.
+    if descending:
+        return Neighbours(
+            view_name, previous=first(after_here, False), next=first(before_here, True)
+        )
+    return Neighbours(view_name, previous=first(before_here, True), next=first(after_here, False))
