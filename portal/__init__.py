@@ -88,7 +88,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    i18n.init_app(app)
+    i18n.init_app(app, babel)
 
     from portal.web.accounts import guard
 

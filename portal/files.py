@@ -24,13 +24,13 @@ from pathlib import Path
 
 from flask import abort, current_app, send_file
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Attachment, AuditEvent, SubjectRequest, User
 
 CHUNK = 64 * 1024

@@ -7,8 +7,12 @@ else the browser's Accept-Language, else Finnish.
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import Domain, get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 LANGUAGE_COOKIE = "lang"
@@ -69,5 +73,71 @@ def current_language() -> str:
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def init_app(app: Flask) -> None:
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, keeping the context's translations once found.
+
+    Flask-Babel looks the translations up again on every message (the context three times, the
+    locale turned into a string, a dictionary key): 16 µs a message, and a staff page translates
+    400 or more, a third of the page's time (issue 14). They are kept beside the locale they were
+    found for, so ``force_locale`` and ``refresh``, which replace or remove the locale, are
+    followed at once.
+    """
+
+    def get_translations(self):
+        app_context = _cv_app.get(None)
+        state = app_context.g.__dict__.get("_flask_babel") if app_context else None
+        if state is not None:
+            kept = state.__dict__.get("portal_translations")
+            if kept is not None and kept[0] is state.__dict__.get("babel_locale"):
+                return kept[1]
+        translations = super().get_translations()
+        if app_context is not None:
+            state = app_context.g._flask_babel
+            state.portal_translations = (state.__dict__.get("babel_locale"), translations)
+        return translations
+
+
+# The one domain every message goes through: Python's gettext and lazy_gettext below, Flask-Babel's
+# own (which asks its Babel object for it) and the templates'.
+DOMAIN = RequestDomain()
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, without its three context lookups per message."""
+    translated = DOMAIN.get_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A message translated when it is shown (form labels, defined before any request)."""
+    return LazyString(gettext, string, **variables)
+
+
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    """The templates' ``_()`` and ``gettext()``: Jinja's newstyle gettext in one call.
+
+    Jinja formats every message, variables or none, so "%%" always reads "%"; this does the same
+    and skips the formatting (3–4 µs) only where the message holds no "%".
+    """
+    translated = DOMAIN.get_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        # The catalogue is ours, as in Jinja's own gettext; the variables are escaped by "%".
+        translated = Markup(translated)  # noqa: S704
+    if variables or "%" in translated:
+        return translated % variables
+    return translated
+
+
+def init_app(app: Flask, babel) -> None:
+    babel.domain_instance = DOMAIN
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: DOMAIN.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: DOMAIN.get_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: DOMAIN.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: DOMAIN.get_translations().unpgettext(c, s, p, n),
+    )
+    # "_" is otherwise an alias that looks "gettext" up in the template's context on each call.
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES

@@ -8,7 +8,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+
+from portal.i18n import lazy_gettext as _l
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
 

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 import pyotp
 import segno
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,6 +26,7 @@ from portal import audit
 from portal.accounts import sessions
 from portal.accounts.passwords import hash_password, verify_password
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.mail import queue_email
 from portal.models import AuditEvent, RecoveryCode, User, utcnow
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,7 @@ from portal import audit
 from portal.accounts import sessions
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.mail import queue_email
 from portal.models import Role, SignInSession, UsedToken, User, utcnow
 from portal.models.user import new_session_nonce

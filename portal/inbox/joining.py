@@ -13,11 +13,11 @@ import io
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from portal import files
 from portal.deadlines import due_date
+from portal.i18n import lazy_gettext as _l
 from portal.inbox.threading import latest_reply
 from portal.intake.opening import contact_person_user
 from portal.mail import queue_email

@@ -28,12 +28,12 @@ from email import policy
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal import audit
 from portal.errors import database_unavailable
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.inbox import authentication
 from portal.inbox.bounces import Bounce, read_bounce
 from portal.inbox.fetcher import raw_path

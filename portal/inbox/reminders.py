@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import audit
 from portal.deadlines import due_date
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.inbox.joining import contact_person
 from portal.mail import queue_email
 from portal.models import AuditEvent, IncomingMessage, IncomingState

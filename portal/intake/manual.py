@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.accounts.services import find_user_by_email, normalize_email
 from portal.deadlines import start_of_day
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.intake.opening import earlier_submission, open_ticket, store_new_request
 from portal.models import Channel, RequestKind, RequestStatus, Role, SubjectRequest, User, utcnow
 from portal.subject_requests.clock import controller_today

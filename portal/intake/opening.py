@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +19,7 @@ from portal.answering import identity
 from portal.answering.rights.marketing import apply_on_confirmation
 from portal.deadlines import due_date
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Channel, RequestKind, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests.clock import local_day
 from portal.subject_requests.errors import RequestError

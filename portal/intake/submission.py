@@ -5,11 +5,11 @@ emailed link, then opened like any other request.
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.accounts.services import check_unused, spend_token
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.intake.opening import earlier_submission, open_ticket, store_new_request
 from portal.models import RequestKind, RequestStatus, SubjectRequest, User, utcnow
 from portal.subject_requests.errors import RequestError

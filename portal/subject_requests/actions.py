@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
 from portal.deadlines import extension_problem
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import (
     Outcome,
     PauseReason,

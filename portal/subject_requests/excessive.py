@@ -20,12 +20,12 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from portal import audit
 from portal.deadlines import start_of_day
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import (
     ExcessiveDecision,
     ExcessiveGround,

@@ -10,13 +10,13 @@ from collections import defaultdict
 from datetime import date
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.deadlines import previous_working_day
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditEvent, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.timeline import notify, staff_url

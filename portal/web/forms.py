@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
+
+from portal.i18n import lazy_gettext as _l
 
 # Unicode category Cc (C0, DEL, C1) and lone surrogates, which no UTF-8 text can hold.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")

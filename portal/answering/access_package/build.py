@@ -14,7 +14,6 @@ from pathlib import Path
 
 from flask import render_template
 from flask_babel import force_locale, format_date, format_datetime
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit, files
@@ -35,6 +34,7 @@ from portal.answering.access_package.store import (
 )
 from portal.answering.access_package.systems import task_files
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AccessPackage, Attachment, Role, SubjectRequest, User, utcnow
 from portal.subject_requests.locking import lock_request
 from portal.urls import external_url

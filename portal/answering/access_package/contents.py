@@ -11,8 +11,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -20,6 +18,8 @@ from werkzeug.routing import RequestRedirect
 from portal.answering.access_package.registers import register_entries
 from portal.answering.access_package.systems import systems_section
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import (
     Attachment,
     AuditEvent,

@@ -17,13 +17,13 @@ from email.utils import parseaddr
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import files
 from portal.answering.access_package import others
 from portal.answering.access_package.contents import zip_name
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import AccessPackage, Attachment, AuditEvent, Role, SubjectRequest, User
 
 REVIEWED = "access_package.others_reviewed"

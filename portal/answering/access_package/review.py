@@ -14,7 +14,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
@@ -22,6 +21,7 @@ from portal.answering import letters
 from portal.answering.access_package import decisions, others, store
 from portal.answering.access_package.build import build
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AccessPackage, Attachment, User
 from portal.subject_requests.locking import lock_request
 

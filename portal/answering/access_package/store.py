@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import abort, current_app, send_file
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit, files
 from portal.answering.identity.record import decision_of
 from portal.deadlines import local_date, start_of_day
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AccessPackage, RequestKind, SubjectRequest, User, utcnow
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.errors import RequestError

@@ -7,12 +7,12 @@ the current state, and every earlier one stays on the record for an auditor (GDP
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
 from portal.answering.identity import verdict as verdicts
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditEvent, SubjectRequest, User
 from portal.register.findings import Identity
 from portal.register.lookup import look_up

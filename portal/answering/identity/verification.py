@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.accounts.services import check_unused, spend_token
@@ -21,6 +19,8 @@ from portal.answering.identity import verdict as verdicts
 from portal.answering.identity.record import decision_of, identity_of, latest_check
 from portal.answering.letters import letter_language
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import Outcome, SubjectRequest, User
 from portal.register.connections import connection_for
 from portal.subject_requests import actions

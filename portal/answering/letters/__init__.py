@@ -12,7 +12,6 @@ import re
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
@@ -20,6 +19,7 @@ from portal.answering.letters.filled import consent_purposes, kept_records, mark
 from portal.answering.letters.texts import LETTERS, PLACEHOLDERS, LetterText
 from portal.deadlines import local_date
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import LetterOverride, SubjectRequest, User
 from portal.subject_requests.kinds import KINDS
 

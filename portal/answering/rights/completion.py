@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.answering.identity.record import require_decision
@@ -26,6 +25,7 @@ from portal.answering.rights.marketing import MARKETING_KINDS
 from portal.answering.rights.restriction import cancel_pending
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.i18n import lazy_gettext as _l
 from portal.models import Outcome, RecipientNotice, RequestKind, SubjectRequest, User, utcnow
 from portal.models.user import new_session_nonce
 from portal.register.erasure import ticket as erasure_in_systems

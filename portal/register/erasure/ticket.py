@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditEvent, RetentionHold, SubjectRequest, TaskAnswer, User
 from portal.notice.model import System
 from portal.register.connections import DEFAULT_TIMEOUT, connection_for, database_url_of

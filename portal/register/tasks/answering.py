@@ -13,12 +13,12 @@ import hmac
 from datetime import date
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal import audit, files
 from portal.deadlines import local_date
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditEvent, SubjectRequest, SystemTask, TaskAnswer, TaskAsk, utcnow
 from portal.register.tasks.sending import ACTIVE
 from portal.tokens import Purpose, TokenError, TokenExpired, load_token

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.mail import queue_email
 from portal.models import (
     Attachment,

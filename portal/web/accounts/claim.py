@@ -9,14 +9,14 @@ account exists (``portal.accounts.services.register``); only the address's owner
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField
 from wtforms.validators import InputRequired
 
 from portal.accounts import services
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.tokens import TokenExpired, TokenInvalid, TokenUsed
 from portal.web.accounts.forms import SetPasswordForm
 from portal.web.accounts.guard import sign_out

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import password_problems
 from portal.accounts.services import normalize_email
 from portal.i18n import language_choices
+from portal.i18n import lazy_gettext as _l
 from portal.web.forms import EMAIL_MAX, PASSWORD_MAX, LengthAfter, PortalForm
 
 

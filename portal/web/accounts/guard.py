@@ -23,11 +23,11 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_url, login_user, logout_user
 
 from portal.accounts import second_factor, sessions
 from portal.extensions import db, login_manager
+from portal.i18n import gettext as _
 from portal.models import SignInSession, User, utcnow
 from portal.urls import safe_next
 

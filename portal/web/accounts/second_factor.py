@@ -7,11 +7,11 @@ The routes join the ``auth`` blueprint.
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts import second_factor, sessions
 from portal.extensions import db, limiter
+from portal.i18n import gettext as _
 from portal.models import SignInSession
 from portal.urls import safe_next
 from portal.web.accounts.forms import CodeForm, ConfirmForm

@@ -11,12 +11,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts import second_factor, services, sessions
 from portal.extensions import db, limiter
 from portal.i18n import current_language
+from portal.i18n import gettext as _
 from portal.tokens import Purpose, TokenExpired, TokenInvalid, TokenUsed, load_token
 from portal.urls import safe_next
 from portal.web.accounts import throttle

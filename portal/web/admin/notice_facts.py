@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from portal.answering.access_package.contents import LEGAL_BASIS_NAMES
+from portal.i18n import lazy_gettext as _l
 from portal.notice.additions import expand, value_at
 from portal.notice.consistency import Conflict
 from portal.notice.model import ControllerAddition, Localized, Notice

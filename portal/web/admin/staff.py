@@ -6,12 +6,12 @@ The routes join the admin blueprint.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.accounts import second_factor
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import Role, SignInSession, User, utcnow
 from portal.web.accounts.forms import ConfirmForm
 from portal.web.accounts.guard import fresh_second_factor_required

@@ -7,13 +7,13 @@ from functools import wraps
 
 from babel import Locale
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.i18n import gettext as _
 from portal.mail import retry_failed
 from portal.models import OutboxMessage, OutboxStatus, User
 from portal.notice import confirmations, consistency

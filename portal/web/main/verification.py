@@ -10,11 +10,11 @@ The route joins the main blueprint.
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField
 
 from portal.answering.identity import verification
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.subject_requests.kinds import KINDS
 from portal.tokens import TokenExpired, TokenInvalid, TokenUsed
 from portal.web.forms import PortalForm

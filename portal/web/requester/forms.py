@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.files import UploadError, check_uploads
+from portal.i18n import lazy_gettext as _l
 from portal.models import RequestKind
 from portal.web.forms import PortalForm, SubmissionKeyField
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import files
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.intake import submission
 from portal.models import Attachment, AuditEvent, RequestKind, RequestStatus, SubjectRequest
 from portal.subject_requests import actions

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, make_response, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import escape
@@ -18,6 +17,7 @@ from portal.answering import access_package
 from portal.answering.access_package.others import highlighter
 from portal.answering.access_package.review import REASON_MAX, TERM_MAX
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import AccessPackage
 from portal.subject_requests.errors import RequestError
 from portal.web.accounts.guard import fresh_second_factor_required

@@ -7,8 +7,8 @@ from __future__ import annotations
 from babel.numbers import format_percent
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date, format_decimal, get_locale
-from flask_babel import gettext as _
 
+from portal.i18n import gettext as _
 from portal.intake.manual import CHANNEL_NAMES
 from portal.models import ExcessiveGround, RequestKind
 from portal.reports import plots, yearly

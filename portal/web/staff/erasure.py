@@ -11,13 +11,13 @@ never a second erasure.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import TextAreaField
 
 from portal.answering.rights.completion import SYSTEM_KINDS
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import RequestKind, SubjectRequest
 from portal.register.erasure import ticket as erasure
 from portal.register.findings import Identity

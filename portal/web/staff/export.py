@@ -22,12 +22,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from flask import Response, current_app, send_file, stream_with_context
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from portal import audit
 from portal.deadlines import local_date, paused_days
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.intake.manual import CHANNEL_NAMES
 from portal.models import AuditEvent, RequestPause, RequestStatus, SubjectRequest, User
 from portal.subject_requests.clock import controller_today

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import current_app, request
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.i18n import lazy_gettext as _l
 from portal.subject_requests.clock import controller_today
 from portal.subject_requests.excessive import FEE_MAX_CENTS
 from portal.subject_requests.kinds import OUTCOME_NAMES

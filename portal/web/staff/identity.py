@@ -8,8 +8,6 @@ The routes join the staff blueprint; ``templates/staff/ticket_identity.html`` as
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import Length
@@ -17,6 +15,8 @@ from wtforms.validators import Length
 from portal.answering import identity
 from portal.answering.identity import verification
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import SubjectRequest
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.lifecycle import ACTIVE

@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from wtforms import StringField, TextAreaField
@@ -22,6 +20,8 @@ from wtforms.validators import DataRequired, Length
 from portal import audit
 from portal.deadlines import due_date
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.inbox import health
 from portal.inbox.fetcher import raw_path
 from portal.inbox.joining import join_reply

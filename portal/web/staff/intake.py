@@ -6,8 +6,6 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import update
 from wtforms import (
@@ -24,7 +22,9 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal import audit
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.i18n import language_choices
+from portal.i18n import lazy_gettext as _l
 from portal.intake import manual as intake
 from portal.models import Channel, IncomingMessage, IncomingState, RequestKind
 from portal.subject_requests.clock import controller_today, local_day

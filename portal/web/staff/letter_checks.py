@@ -8,10 +8,10 @@ extension and answer forms.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from portal.answering.letters.filled import RECIPIENTS, unfilled_parts
+from portal.i18n import lazy_gettext as _l
 
 
 def _refuse(text: str | None, allow: tuple[str, ...] = ()) -> None:

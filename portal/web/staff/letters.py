@@ -4,12 +4,12 @@ outcome); the ticket page offers the ones that fit, filled in."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.answering import letters
 from portal.answering.letters.texts import LETTERS, PLACEHOLDERS
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.web.staff.forms import LetterForm
 from portal.web.staff.views import bp, staff_required
 

@@ -14,8 +14,6 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext, to_user_timezone
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, func, select, union_all
@@ -24,6 +22,8 @@ from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import RequestKind, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests import actions, search
 from portal.subject_requests.clock import compute_due_on, controller_today

@@ -9,10 +9,10 @@ carries the fingerprint of the values shown: a row changed since then is not ove
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import RequestKind, SubjectRequest
 from portal.register.connections.database import Misconfigured, Unreachable
 from portal.register.erasure import rectify

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, flash, request
-from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import SubjectRequest
 from portal.subject_requests.locking import lock_request, state_of
 

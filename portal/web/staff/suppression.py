@@ -11,8 +11,6 @@ import codecs
 import re
 
 from flask import render_template
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from wtforms import TextAreaField
@@ -21,6 +19,8 @@ from wtforms.validators import Length, Optional
 from portal import audit
 from portal.answering import rights
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import SuppressionEntry
 from portal.web.accounts.guard import fresh_second_factor_required
 from portal.web.csv_safe import csv_response

@@ -8,11 +8,11 @@ The route joins the staff blueprint; the ticket page draws the panel with
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import SubjectRequest, SystemTask
 from portal.register import tasks
 from portal.subject_requests.locking import lock_request

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from flask import abort, flash, redirect, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Date, Integer, Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +16,8 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import RequestStatus, SavedView, SubjectRequest, User
 from portal.models.saved_view import NAME_MAX
 from portal.subject_requests.clock import controller_today

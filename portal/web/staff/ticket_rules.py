@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.answering import letters, rights
 from portal.answering.rights.restriction import ends_on, wait_days
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import RequestStatus, SubjectRequest
 from portal.subject_requests import excessive
 from portal.subject_requests.actions import ASK_LATE_AFTER_DAYS, asked_late

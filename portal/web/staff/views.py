@@ -6,13 +6,13 @@ from datetime import date
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from portal import files
 from portal.answering import letters, rights
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import (
     Attachment,
     AuditEvent,

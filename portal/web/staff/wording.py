@@ -7,7 +7,7 @@ whom.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 STAFF_STATUS_NAMES = {
     "unconfirmed": _l("Not yet confirmed by the requester"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.i18n import lazy_gettext as _l
 from portal.register.tasks.answering import REASON_MAX
 from portal.web.forms import PortalForm
 from portal.web.requester.forms import files_field

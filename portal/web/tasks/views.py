@@ -9,9 +9,9 @@ to other sites.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
-from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import SystemTask, TaskAnswer, TaskAsk
 from portal.register import tasks
 from portal.subject_requests.kinds import KINDS
