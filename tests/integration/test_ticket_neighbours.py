@@ -84,7 +84,8 @@ def test_the_walk_crosses_the_statuses_of_one_view(staff_client, make_request, d
     closed = [make_request(received_days_ago=days) for days in (30, 28, 26, 24)]
     for request_id in queue[1:3]:
         db.session.get(SubjectRequest, request_id).status = RequestStatus.WAITING
-    for request_id, status in zip(closed, [RequestStatus.CLOSED, RequestStatus.WITHDRAWN] * 2):
+    statuses = [RequestStatus.CLOSED, RequestStatus.WITHDRAWN] * 2
+    for request_id, status in zip(closed, statuses, strict=True):
         db.session.get(SubjectRequest, request_id).status = status
     db.session.commit()
 
