@@ -25,8 +25,10 @@ The rules and their sources:
 
   :func:`period_end` gives the day before roll-forward, :func:`due_date` the day after it.
 * **Public holidays** are taken from the ``holidays`` package, public category, for a configurable
-  country (default ``"FI"``). For Finland that category also holds Midsummer Eve and Christmas
-  Eve, which matches the Finnish deadline act (150/1930 §5) that moves a deadline off those eves.
+  country (default ``"FI"``), through a table of its dates (``public_holidays.json``, written by
+  ``scripts/public_holidays.py`` and checked against the package by the tests). For Finland that
+  category also holds Midsummer Eve and Christmas Eve, which matches the Finnish deadline act
+  (150/1930 §5) that moves a deadline off those eves.
 * **Extension** -- GDPR Art. 12(3): by up to two further months where necessary given the
   complexity and number of requests, i.e. at most three months from receipt, counted the same
   way; the person must be told within the first month, so it must be decided before the current
@@ -42,12 +44,17 @@ from __future__ import annotations
 import calendar
 import datetime
 import functools
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_COUNTRY = "FI"
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 MAX_MONTHS = 3  # one month + extension by two further months, GDPR Art. 12(3)
+# The years the holiday table holds: from GDPR's first year to well past any due date now set.
+TABLE_YEARS = range(2018, 2061)
+HOLIDAY_TABLE = Path(__file__).with_name("public_holidays.json")
 
 _ONE_DAY = datetime.timedelta(days=1)
 
@@ -69,13 +76,27 @@ def start_of_day(day: datetime.date, timezone: str = DEFAULT_TIMEZONE) -> dateti
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(timezone))
 
 
-@functools.lru_cache(maxsize=64)
-def _public_holidays(country: str, year: int) -> dict[datetime.date, str]:
-    # Reg. 1182/71 Art. 2(1): the public holidays of the member state; the country is configuration.
-    # Imported on the first due date: 3.5 MB that a web worker holds only once it needs it.
+@functools.cache
+def _holiday_table() -> dict[str, dict[str, list[str]]]:
+    return json.loads(HOLIDAY_TABLE.read_text(encoding="utf-8"))["countries"]
+
+
+def package_holidays(country: str, year: int) -> frozenset[datetime.date]:
+    """The ``holidays`` package's public holidays of ``country`` in ``year``."""
+    # Imported only for a country or year the table does not hold: the package holds 11 MB
+    # in a web worker for the rest of its life (issue 14).
     import holidays
 
-    return holidays.country_holidays(country, years=year, categories=("public",))
+    return frozenset(holidays.country_holidays(country, years=year, categories=("public",)))
+
+
+@functools.lru_cache(maxsize=64)
+def _public_holidays(country: str, year: int) -> frozenset[datetime.date]:
+    # Reg. 1182/71 Art. 2(1): the public holidays of the member state; the country is configuration.
+    kept = _holiday_table().get(country, {}).get(str(year))
+    if kept is None:
+        return package_holidays(country, year)
+    return frozenset(datetime.date.fromisoformat(day) for day in kept)
 
 
 def is_working_day(day: datetime.date, country: str = DEFAULT_COUNTRY) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import datetime
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,6 +35,8 @@ from portal.deadlines import (
 
 UTC = datetime.UTC
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def test_defaults_are_finland_and_three_months():
     assert DEFAULT_COUNTRY == "FI"
@@ -54,6 +58,8 @@ def test_module_imports_only_standard_library_and_holidays():
         "collections",
         "datetime",
         "functools",
+        "json",
+        "pathlib",
         "zoneinfo",
         "holidays",
     }
@@ -557,3 +563,35 @@ def test_extension_allowed_until_the_rolled_due_date():
     assert extension_problem(date(2026, 3, 5), date(2026, 4, 7), date(2026, 4, 8), 3) == (
         "due-date-passed"
     )
+
+
+# The holiday table (portal/public_holidays.json) -----------------------------------------------
+
+
+def test_the_holiday_table_says_what_the_holidays_package_says():
+    """Every year the table holds, date for date, as the package gives it today; when an update
+    of the package changes a date, this fails until scripts/public_holidays.py is run again."""
+    table = deadlines._holiday_table()["FI"]
+    assert sorted(table) == [str(year) for year in deadlines.TABLE_YEARS]
+    for year in deadlines.TABLE_YEARS:
+        assert deadlines._public_holidays("FI", year) == deadlines.package_holidays("FI", year)
+
+
+def test_due_dates_from_the_table_do_not_import_the_holidays_package():
+    """A web worker works out due dates without holding the package (11 MB, issue 14)."""
+    code = (
+        "import sys; from datetime import date; from portal.deadlines import due_date; "
+        "assert due_date(date(2026, 11, 24)) == date(2026, 12, 28), due_date(date(2026, 11, 24)); "
+        "print('holidays' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "False"
+
+
+def test_a_year_or_country_beyond_the_table_asks_the_package():
+    assert date(2070, 12, 25) in deadlines._public_holidays("FI", 2070)
+    # Sweden's national day, which Finland does not keep.
+    assert date(2026, 6, 6) in deadlines._public_holidays("SE", 2026)
+    assert date(2026, 6, 6) not in deadlines._public_holidays("FI", 2026)
