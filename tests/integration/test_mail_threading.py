@@ -161,3 +161,47 @@ def test_a_long_paragraph_arrives_whole_in_lines_a_mail_server_accepts(
     assert all(max(len(line) for line in raw.splitlines()) <= 998 for raw in mailbox.raw)
     reply = [m for m in mailbox.to("aino@example.fi") if paragraph.strip() in text_of(m)]
     assert reply and paragraph.strip()[:200] in html_of(reply[0])
+
+
+def test_the_sender_reads_only_the_queued_events_of_the_hour(app, db_backend):
+    """The thread headers of a batch are read along the (action, occurred_at) index, one range a
+    batch: never every email.queued event there is (issue 14: 440 ms a batch on SQLite at
+    270,000 of them, a mail worker held to 30 messages a second)."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+    from portal.mail.threads import stored_headers_of
+
+    now = utcnow()
+    seen: list[tuple] = []
+
+    def remember(_connection, _cursor, statement, parameters, *_args):
+        if "audit_event" in statement:
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            # Two messages queued days apart: two ranges of the index.
+            stored_headers_of({1: now, 2: now - timedelta(days=3)})
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        assert len(seen) == 1
+        statement, parameters = seen[0]
+        postgresql = engine.dialect.name == "postgresql"
+        with engine.connect() as connection:
+            if postgresql:
+                # A table this small is read whole unless told otherwise; the index must serve.
+                connection.exec_driver_sql("SET enable_seqscan = off")
+            prefix = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
+            rows = connection.exec_driver_sql(prefix + statement, parameters).all()
+    plan = [str(row[-1]) for row in rows]
+    if postgresql:
+        # Whether it also bounds the time by the index follows the table's statistics, which an
+        # empty table has none of (at 100,000 requests: a BitmapOr of the two ranges).
+        assert any("ix_audit_event_action_occurred_at" in line for line in plan), plan
+    else:
+        # Each range searched by action and time, not by action alone.
+        searches = [line for line in plan if "ix_audit_event_action_occurred_at" in line]
+        assert len(searches) == 2 and all("occurred_at>" in line for line in searches), plan
