@@ -101,10 +101,12 @@ class AuditEvent(Base):
     # A position in a chain is taken once: even if the lock below failed, a fork could not be
     # stored.
     # Events of one action in a time range (the mail sender's email.queued events of the hour
-    # a message was queued in); the action alone is this index's first column.
+    # a message was queued in), and one request's events of one action (the register's identity
+    # decisions, a batch of requests at a time); each also serves its first column alone.
     __table_args__ = (
         Index("ix_audit_event_chain_seq", "chain", "seq", unique=True),
         Index("ix_audit_event_action_occurred_at", "action", "occurred_at"),
+        Index("ix_audit_event_request_id_action", "request_id", "action"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,7 +121,7 @@ class AuditEvent(Base):
     )
     # The request (ticket) the event belongs to; its timeline is these events.
     request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("subject_request.id", ondelete="SET NULL"), index=True
+        ForeignKey("subject_request.id", ondelete="SET NULL")
     )
     action: Mapped[str] = mapped_column(String(64))
     # Public events are shown to the requester; internal ones (notes) only to staff.

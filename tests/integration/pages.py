@@ -69,3 +69,35 @@ def sql_statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", remember)
+
+
+def query_plans(app, run, table: str) -> list[list[str]]:
+    """The database's plan of each statement on ``table`` that ``run()`` makes, line by line,
+    asked with the statement's own parameters. On PostgreSQL the small test tables would be
+    read whole whatever the indexes; sequential scans are ruled out so that the plan shows
+    which index the database would use."""
+    from portal.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        seen: list[tuple] = []
+
+        def remember(_connection, _cursor, statement, parameters, *_args):
+            if table in statement:
+                seen.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            run()
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        postgresql = engine.dialect.name == "postgresql"
+        plans = []
+        with engine.connect() as connection:
+            if postgresql:
+                connection.exec_driver_sql("SET enable_seqscan = off")
+            prefix = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
+            for statement, parameters in seen:
+                rows = connection.exec_driver_sql(prefix + statement, parameters).all()
+                plans.append([str(row[-1]) for row in rows])
+    return plans

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEvent, RequestKind, Role, SubjectRequest
 from tests.integration.conftest import STAFF_PASSWORD, ticket
+from tests.integration.pages import query_plans
 
 HEADER = [
     "Reference",
@@ -293,3 +294,21 @@ def test_export_reads_in_batches_without_a_query_per_row(
     assert all(r["Identity decision"] for r in rows)
     pause_reads = [s for s in statements if "FROM request_pause" in s]
     assert len(pause_reads) == 4  # ceil(7 / 2) batches
+
+
+def test_identity_decisions_are_read_by_request_and_action(app, db_backend):
+    """A batch's identity decisions come from the (request_id, action) index: by the request
+    index alone the database read every event of each request (issue 14: 27 ms a batch of
+    1,000, a third of an export of 80,000 requests)."""
+    from portal.web.staff import export
+
+    if db_backend.startswith("postgresql"):
+        # PostgreSQL weighs the two indexes by the table's statistics, which an empty table has
+        # none of; SQLite's planner, without statistics, is the one that must be given the index.
+        pytest.skip("PostgreSQL chooses by statistics")
+    with app.test_request_context():
+        plans = query_plans(app, lambda: export._decisions_of([1, 2, 3]), "audit_event")
+    assert len(plans) == 1
+    assert any(
+        "ix_audit_event_request_id_action (request_id=? AND action=?)" in line for line in plans[0]
+    ), plans[0]

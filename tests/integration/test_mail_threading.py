@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEvent, OutboxMessage, OutboxStatus, utcnow
 from tests.conftest import SMTPSink, free_port
+from tests.integration.pages import query_plans
 
 REPLY_TO = "tietosuoja+{token}@wprod.example"
 
@@ -167,37 +168,16 @@ def test_the_sender_reads_only_the_queued_events_of_the_hour(app, db_backend):
     """The thread headers of a batch are read along the (action, occurred_at) index, one range a
     batch: never every email.queued event there is (issue 14: 440 ms a batch on SQLite at
     270,000 of them, a mail worker held to 30 messages a second)."""
-    from sqlalchemy import event
-
-    from portal.extensions import db
     from portal.mail.threads import stored_headers_of
 
     now = utcnow()
-    seen: list[tuple] = []
-
-    def remember(_connection, _cursor, statement, parameters, *_args):
-        if "audit_event" in statement:
-            seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", remember)
-        try:
-            # Two messages queued days apart: two ranges of the index.
-            stored_headers_of({1: now, 2: now - timedelta(days=3)})
-        finally:
-            event.remove(engine, "before_cursor_execute", remember)
-        assert len(seen) == 1
-        statement, parameters = seen[0]
-        postgresql = engine.dialect.name == "postgresql"
-        with engine.connect() as connection:
-            if postgresql:
-                # A table this small is read whole unless told otherwise; the index must serve.
-                connection.exec_driver_sql("SET enable_seqscan = off")
-            prefix = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
-            rows = connection.exec_driver_sql(prefix + statement, parameters).all()
-    plan = [str(row[-1]) for row in rows]
-    if postgresql:
+    # Two messages queued days apart: two ranges of the index.
+    plans = query_plans(
+        app, lambda: stored_headers_of({1: now, 2: now - timedelta(days=3)}), "audit_event"
+    )
+    assert len(plans) == 1
+    plan = plans[0]
+    if db_backend.startswith("postgresql"):
         # Whether it also bounds the time by the index follows the table's statistics, which an
         # empty table has none of (at 100,000 requests: a BitmapOr of the two ranges).
         assert any("ix_audit_event_action_occurred_at" in line for line in plan), plan
