@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from flask import current_app
-from sqlalchemy import case, func, literal_column, select, union_all
+from sqlalchemy import case, func, literal_column, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -167,6 +167,10 @@ def _fingerprints(boundaries: list[datetime]) -> list[tuple[str, datetime | None
                     func.max(r.updated_at).label("latest"),
                 ).where(moment >= start, moment < end)
             )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # 22 small index-only scans: PostgreSQL's parallel workers cost more to start than they
+        # save (18 ms with two, 11 ms without, at 100,000 requests). For this transaction only.
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     values = {row.part: (row.n, row.latest) for row in db.session.execute(union_all(*parts))}
     result = []
     for i in range(0, len(parts), 2):
