@@ -218,3 +218,50 @@ def test_the_dashboard_page_keeps_the_ended_months(app, db, staff_client, histor
         kept = db.session.scalar(select(func.count()).select_from(FiguresMonth))
     assert kept >= 3
     assert staff_client.get(f"/staff/reports/{utcnow().year - 1}").status_code == 200
+
+
+def test_a_kept_month_is_parsed_once_and_a_rewritten_one_is_counted(app, db, history, monkeypatch):
+    """A worker parses a kept month's stored rows once (its fingerprint and time of counting
+    name them); a month whose stored row changes between the two reads is counted again, never
+    shown empty."""
+    from tests.integration.pages import sql_statements
+
+    window = _window(app)
+    expected = _from_scratch(app, window, monkeypatch)
+    assert _figures(app, window) == expected  # counts and keeps the ended months
+    months._PARSED.clear()
+    with sql_statements(app) as seen:
+        assert _figures(app, window) == expected  # parses what was kept
+    assert any("figures_month.data" in s for s in seen)
+    counted = _counted(monkeypatch)
+    with sql_statements(app) as seen:
+        assert _figures(app, window) == expected
+    assert not any("figures_month.data" in s for s in seen)
+    assert counted == [window.months[-1:]]  # only the month still running
+
+    # Another view rewrites every kept month between this view's two reads of them (as under
+    # PostgreSQL's READ COMMITTED): the stored rows no longer match what was named, and the
+    # months are counted here instead.
+    from sqlalchemy import event
+
+    from portal.extensions import db as database
+
+    months._PARSED.clear()
+    with app.app_context():
+        kept = database.session.scalar(select(func.count()).select_from(FiguresMonth))
+    assert kept >= 3
+
+    def rewrite_first(_connection, cursor, statement, *_args):
+        if "figures_month.data" in statement:
+            cursor.execute("UPDATE figures_month SET fingerprint = fingerprint || '-'")
+
+    with app.app_context():
+        engine = database.engine
+    event.listen(engine, "before_cursor_execute", rewrite_first)
+    try:
+        counted.clear()
+        assert _figures(app, window) == expected
+    finally:
+        event.remove(engine, "before_cursor_execute", rewrite_first)
+    # Each kept month counted on its own, and the running month.
+    assert len(counted) == kept + 1
