@@ -158,14 +158,18 @@ class QueuePagination(Pagination):
         if ids is None:
             query = query.limit(self.per_page).offset(self._query_offset)
             return list(db.session.execute(query).unique().scalars())
-        wanted = [row[0] for row in db.session.execute(ids)]
-        if not wanted:
-            return []
+        # The page's ids from the indexes, joined to their requests in the same statement.
+        page = ids.subquery("page")
+        order = (page.c.key.desc(), page.c.id.desc())
+        if not filters.descending:
+            order = (page.c.key.asc(), page.c.id.asc())
         rows = db.session.scalars(
-            query.where(SubjectRequest.id.in_(wanted)).order_by(None)
-        ).unique()
-        by_id = {r.id: r for r in rows}
-        return [by_id[i] for i in wanted if i in by_id]
+            select(SubjectRequest)
+            .join(page, page.c.id == SubjectRequest.id)
+            .options(*ROW_LOAD)
+            .order_by(*order)
+        )
+        return list(rows.unique())
 
     def _query_count(self) -> int:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
