@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, column, func, literal_column, select, table
+from flask import g
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table
 
 from portal.extensions import db
 
@@ -27,6 +28,10 @@ SEPARATOR = "\x1f"
 SHORTEST_INDEXED = 3
 
 _search = table(TABLE, column("request_id"), column("haystack"))
+
+
+# The most matches a list is given as ids (bound values) rather than as the search itself.
+LISTED = 1000
 
 
 def is_search_table(name: str | None) -> bool:
@@ -84,3 +89,21 @@ def matching_ids(typed: str) -> Select:
         # Not a LIKE, so that the planner checks it on the rows found, not in the index.
         query = query.where(func.strpos(_search.c.haystack, typed) > 0)
     return query
+
+
+def matching(typed: str, request_id: ColumnElement) -> ColumnElement:
+    """``request_id IN`` the requests matching ``typed``: their ids, looked up once a request
+    however many statements of the page ask (the list, its count, the tabs).
+
+    Given the search as a subquery, PostgreSQL planned the queue's "IN (search) ORDER BY due
+    date LIMIT 25" as a walk along the due-date index, checking each request against the
+    search (98 ms for a name at 100,000 requests, issue 14); given the ids, it reads those
+    requests and sorts them. A search with more than LISTED matches stays a subquery: then the
+    matches are dense and the walk finds a page quickly."""
+    typed = typed.strip().lower()
+    found = g.setdefault("search_matches", {})
+    if typed not in found:
+        ids = db.session.scalars(matching_ids(typed).limit(LISTED + 1)).all()
+        found[typed] = ids if len(ids) <= LISTED else None
+    ids = found[typed]
+    return request_id.in_(matching_ids(typed) if ids is None else ids)

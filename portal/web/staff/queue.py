@@ -83,7 +83,7 @@ def filtered(
     elif values["due"] == "week":
         query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
     if values["q"].strip():
-        query = query.where(SubjectRequest.id.in_(search.matching_ids(values["q"])))
+        query = query.where(search.matching(values["q"], SubjectRequest.id))
     return query
 
 
