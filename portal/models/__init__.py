@@ -19,6 +19,7 @@ from portal.models.request import (
     RequestKind,
     RequestPause,
     RequestStatus,
+    RequestStatusCount,
     SubjectRequest,
 )
 from portal.models.restriction import LiftEnd, RestrictionLift
@@ -55,6 +56,7 @@ __all__ = [
     "RequestKind",
     "RequestPause",
     "RequestStatus",
+    "RequestStatusCount",
     "RestrictionLift",
     "RetentionHold",
     "Role",

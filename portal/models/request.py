@@ -165,6 +165,18 @@ class SubjectRequest(Base):
         return f"<SubjectRequest {self.reference} {self.kind.value} {self.status.value}>"
 
 
+class RequestStatusCount(Base):
+    """How many requests are in each status (the status's value): written only by database
+    triggers on subject_request (migration 0016), in the same transaction as each insert, change
+    of status and delete, so the lists count exactly without counting their requests (issue 14:
+    the closed list's count read 80,000 index entries on every page)."""
+
+    __tablename__ = "request_status_count"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class RequestPause(Base):
     """The clock stands still while the controller waits for information it asked for
     (GDPR Art. 12(6); EDPB Guidelines 01/2022 §159)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import aliased
 
-from portal.models import RequestStatus, SubjectRequest, User
+from portal.models import RequestKind, RequestStatus, SubjectRequest, User
 from portal.web.incoming import text_args
 
 VIEWS = {
@@ -67,6 +67,24 @@ class QueueFilters:
         if self.sort_key != key:
             return None
         return "descending" if self.descending else "ascending"
+
+    def statuses_only(self) -> tuple[RequestStatus, ...] | None:
+        """The statuses the list shows when nothing but the view and a status narrows it (the
+        values ``queue.filtered`` ignores ignored here too), else None: such a list is counted
+        from the kept counts of its statuses."""
+        values = self.values
+        if (
+            not self.valid
+            or values["q"].strip()
+            or values["kind"] in {k.value for k in RequestKind}
+            or values["assignee"] in ("none", "me")
+            or values["assignee"].isdigit()
+            or values["due"] in ("overdue", "today", "week")
+        ):
+            return None
+        statuses = VIEWS[self.view_name]
+        chosen = [s for s in statuses if s.value == values["status"]]
+        return tuple(chosen) or statuses
 
 
 def read_filters(view_name: str) -> QueueFilters:

@@ -27,6 +27,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.models import RequestKind, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests import actions, search
 from portal.subject_requests.clock import compute_due_on, controller_today
+from portal.subject_requests.counts import status_count
 from portal.subject_requests.errors import RequestError
 from portal.subject_requests.kinds import KINDS, OUTCOME_NAMES
 from portal.subject_requests.locking import lock_request
@@ -173,6 +174,9 @@ class QueuePagination(Pagination):
 
     def _query_count(self) -> int:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
+        statuses = filters.statuses_only()
+        if statuses is not None:
+            return status_count(statuses)
         count = filtered(select(func.count()).select_from(SubjectRequest), filters, staff)
         return db.session.scalar(count)
 
