@@ -237,6 +237,10 @@ def _kept(
             continue
         counted = count(months_from(month, 1, timezone))[0]
         rows.append(counted)
+        if latest is not None and latest >= now - SETTLE:
+            # Kept now, it would not be trusted (counted too soon after its last change), and
+            # every view until then would write it again: it waits for a view after that.
+            continue
         fresh.append(
             {
                 "timezone": timezone,

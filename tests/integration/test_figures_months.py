@@ -265,3 +265,45 @@ def test_a_kept_month_is_parsed_once_and_a_rewritten_one_is_counted(app, db, his
         event.remove(engine, "before_cursor_execute", rewrite_first)
     # Each kept month counted on its own, and the running month.
     assert len(counted) == kept + 1
+
+
+def test_a_month_changed_just_now_is_counted_but_not_kept_until_it_settles(
+    app, db, history, monkeypatch
+):
+    """Kept within SETTLE of its last change, a month would not be trusted, and every view would
+    write it again: it is counted on each view and kept by the first view after it settles."""
+    window = _window(app)
+    expected = _from_scratch(app, window, monkeypatch)
+    assert _figures(app, window) == expected  # keeps the ended months
+    # A request of an ended month changes just now.
+    db.session.execute(
+        update(SubjectRequest)
+        .where(SubjectRequest.id == history[0])
+        .values(description="Muutettu juuri nyt.", updated_at=utcnow())
+    )
+    db.session.commit()
+
+    def kept() -> dict:
+        db.session.expire_all()
+        return {row.month: row.counted_at for row in db.session.scalars(select(FiguresMonth))}
+
+    before = kept()
+    counted = _counted(monkeypatch)
+    assert _figures(app, window) == expected
+    assert _figures(app, window) == expected
+    recounted = [one for one in counted if one != window.months[-1:]]
+    # The months of the change (received in one, closed in the next) counted on both views,
+    # and no kept row written either time.
+    half = len(recounted) // 2
+    assert half >= 1 and recounted[:half] == recounted[half:]
+    changed = {one[0] for one in recounted}
+    assert kept() == before
+
+    later = utcnow() + months.SETTLE + timedelta(seconds=5)
+    monkeypatch.setattr(months, "utcnow", lambda: later)
+    assert _figures(app, window) == expected
+    after = kept()
+    assert all(after[month] == later for month in changed)
+    assert {m: t for m, t in after.items() if m not in changed} == {
+        m: t for m, t in before.items() if m not in changed
+    }
