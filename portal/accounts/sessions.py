@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.extensions import db
@@ -124,8 +125,11 @@ def load(identity: str, *, now: datetime | None = None) -> Found:
     user_id, _, token = identity.partition(":")
     if not user_id.isdigit() or not token:
         return Found()
+    # The account in the same statement: every signed-in page begins here (issue 14).
     record = db.session.scalar(
-        select(SignInSession).where(SignInSession.token_hash == _hash(token))
+        select(SignInSession)
+        .where(SignInSession.token_hash == _hash(token))
+        .options(joinedload(SignInSession.user))
     )
     if record is None or record.user_id != int(user_id) or not record.is_live(now):
         return Found()
