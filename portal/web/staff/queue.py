@@ -41,7 +41,7 @@ from portal.web.staff.lists import (
     QueueFilters,
     read_filters,
 )
-from portal.web.staff.tabs import TAB_COUNT_MAX, tabs_of
+from portal.web.staff.tabs import STATUS_TABS, TAB_COUNT_MAX, tab_counts, tabs_of
 from portal.web.staff.views import bp, staff_required
 from portal.web.staff.wording import STAFF_STATUS_NAMES, WAITING_FOR_FEE
 
@@ -175,6 +175,8 @@ class QueuePagination(Pagination):
     def _query_count(self) -> int:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
         statuses = filters.statuses_only()
+        if statuses in STATUS_TABS:
+            return self._query_args["tab_counts"][STATUS_TABS[statuses]]
         if statuses is not None:
             return status_count(statuses)
         count = filtered(select(func.count()).select_from(SubjectRequest), filters, staff)
@@ -257,6 +259,8 @@ def _queue(view_name: str):
     if not filters.valid:
         flash(_("Search with at most 200 characters, without control characters."), "error")
     query = requests_of(filters, current_user).options(*ROW_LOAD)
+    # The tabs' counts first: a list of whole statuses takes its count from its tab's.
+    counts = tab_counts(current_user)
     page = QueuePagination(
         page=page_arg(),
         per_page=current_app.config["STAFF_QUEUE_PAGE_SIZE"],
@@ -265,12 +269,13 @@ def _queue(view_name: str):
         query=query,
         filters=filters,
         staff=current_user,
+        tab_counts=counts,
     )
     today = controller_today()
     staff_users = staff_members()
     bulk_form = BulkAssignForm()
     bulk_form.assignee.choices = [(user.id, user.name) for user in staff_users]
-    tabs, saved_tabs, current_tab = tabs_of(filters, current_user)
+    tabs, saved_tabs, current_tab = tabs_of(filters, current_user, counts)
     return render_template(
         "staff/queue.html",
         view_name=view_name,

@@ -60,6 +60,16 @@ TABS = (
 TAB_COUNT_MAX = 1000
 
 
+# The tabs that show whole statuses, by the statuses they show: exact counts, which the lists of
+# those statuses use as their own.
+STATUS_TABS = {
+    VIEWS["queue"]: "open",
+    (RequestStatus.WAITING,): "waiting",
+    VIEWS["unconfirmed"]: "unconfirmed",
+    VIEWS["closed"]: "closed",
+}
+
+
 def _tab_counts_statement() -> tuple[list[str], Select]:
     active = SubjectRequest.status.in_(VIEWS["queue"])
     today = bindparam("today", type_=Date)
@@ -76,13 +86,7 @@ def _tab_counts_statement() -> tuple[list[str], Select]:
         for key, condition in conditions.items()
     }
     # The tabs of whole statuses from the counts the triggers keep (migration 0016): exact.
-    statuses = {
-        "open": VIEWS["queue"],
-        "waiting": (RequestStatus.WAITING,),
-        "unconfirmed": VIEWS["unconfirmed"],
-        "closed": VIEWS["closed"],
-    }
-    for key, shown in statuses.items():
+    for shown, key in STATUS_TABS.items():
         counts[key] = (
             select(func.coalesce(func.sum(RequestStatusCount.n), 0))
             .where(RequestStatusCount.status.in_([status.value for status in shown]))
@@ -120,10 +124,11 @@ def saved_args(args: dict[str, str]) -> dict[str, str]:
     }
 
 
-def tabs_of(filters: QueueFilters, staff: User) -> tuple[list[Tab], list[Tab], str | None]:
-    """The fixed tabs with their counts, the staff member's saved views, and which tab the
-    page shows (None when its filters are no tab's)."""
-    counts = tab_counts(staff)
+def tabs_of(
+    filters: QueueFilters, staff: User, counts: dict[str, int]
+) -> tuple[list[Tab], list[Tab], str | None]:
+    """The fixed tabs with their counts (``tab_counts``), the staff member's saved views, and
+    which tab the page shows (None when its filters are no tab's)."""
     fixed = [Tab(key, str(label), view, args, counts[key]) for key, label, view, args in TABS]
     saved = [
         Tab(f"saved-{v.id}", v.name, v.view_name, saved_args(v.args), saved_id=v.id)
