@@ -17,7 +17,6 @@ from flask_babel import format_date, ngettext, to_user_timezone
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, func, select, union_all
-from sqlalchemy.orm import joinedload, load_only, selectinload
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
@@ -33,7 +32,7 @@ from portal.subject_requests.kinds import KINDS, OUTCOME_NAMES
 from portal.subject_requests.locking import lock_request
 from portal.web.forms import PortalForm
 from portal.web.incoming import id_value, page_arg
-from portal.web.staff import export
+from portal.web.staff import export, rows
 from portal.web.staff.lists import (
     ASSIGNEE,
     SORTS,
@@ -153,24 +152,24 @@ class QueuePagination(Pagination):
     """One page of a list: the ids from the indexes (``page_ids``), then those requests; and how
     many the list holds, counted on the requests alone (no join)."""
 
-    def _query_items(self) -> list:
-        filters, staff, query = (self._query_args[k] for k in ("filters", "staff", "query"))
+    def _query_items(self) -> list[rows.QueueRow]:
+        filters, staff = self._query_args["filters"], self._query_args["staff"]
         ids = page_ids(filters, staff, self._query_offset, self.per_page)
         if ids is None:
-            query = query.limit(self.per_page).offset(self._query_offset)
-            return list(db.session.execute(query).unique().scalars())
+            query = rows.with_people(requests_of(filters, staff, *rows.COLUMNS))
+            return rows.rows_of(query.limit(self.per_page).offset(self._query_offset))
         # The page's ids from the indexes, joined to their requests in the same statement.
         page = ids.subquery("page")
         order = (page.c.key.desc(), page.c.id.desc())
         if not filters.descending:
             order = (page.c.key.asc(), page.c.id.asc())
-        rows = db.session.scalars(
-            select(SubjectRequest)
+        query = (
+            select(*rows.COLUMNS)
+            .select_from(SubjectRequest)
             .join(page, page.c.id == SubjectRequest.id)
-            .options(*ROW_LOAD)
-            .order_by(*order)
+            .outerjoin(ASSIGNEE, SubjectRequest.assignee_id == ASSIGNEE.id)
         )
-        return list(rows.unique())
+        return rows.rows_of(rows.with_people(query).order_by(*order))
 
     def _query_count(self) -> int:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
@@ -223,30 +222,6 @@ def staff_members() -> list[User]:
     ).all()
 
 
-# What a row shows, and no more: the request's columns the table reads, the requester's name and
-# address and the assignee's name in the same statement, the pauses of the page in one more.
-# Whole requests and accounts with a statement each for both cost more than the rest of the
-# page's SQL together (issue 14). Any other column read from a row raises instead of costing a
-# statement a row.
-ROW_LOAD = (
-    load_only(
-        SubjectRequest.reference,
-        SubjectRequest.kind,
-        SubjectRequest.status,
-        SubjectRequest.outcome,
-        SubjectRequest.received_at,
-        SubjectRequest.due_on,
-        SubjectRequest.period_months,
-        SubjectRequest.assignee_id,
-        SubjectRequest.requester_id,
-        raiseload=True,
-    ),
-    joinedload(SubjectRequest.requester).load_only(User.name, User.email, raiseload=True),
-    joinedload(SubjectRequest.assignee).load_only(User.name, raiseload=True),
-    selectinload(SubjectRequest.pauses),  # the badge says what a waiting request waits for
-)
-
-
 class BulkAssignForm(PortalForm):
     assignee = SelectField(
         _l("Assign the chosen requests to"), coerce=int, validators=[InputRequired()]
@@ -258,7 +233,6 @@ def _queue(view_name: str):
     filters = read_filters(view_name)
     if not filters.valid:
         flash(_("Search with at most 200 characters, without control characters."), "error")
-    query = requests_of(filters, current_user).options(*ROW_LOAD)
     # The tabs' counts first: a list of whole statuses takes its count from its tab's.
     counts = tab_counts(current_user)
     page = QueuePagination(
@@ -266,7 +240,6 @@ def _queue(view_name: str):
         per_page=current_app.config["STAFF_QUEUE_PAGE_SIZE"],
         max_per_page=BULK_MAX,
         error_out=False,
-        query=query,
         filters=filters,
         staff=current_user,
         tab_counts=counts,
