@@ -83,7 +83,23 @@ class Channel(enum.StrEnum):
     IN_PERSON = "in_person"
 
 
-class SubjectRequest(Base):
+class Pauses:
+    """What a request waits for, read from its ``pauses``: shared by the model and the staff
+    lists' rows (portal/web/staff/rows.py)."""
+
+    __slots__ = ()
+
+    @property
+    def open_pause(self):
+        return next((p for p in self.pauses if p.resumed_at is None), None)
+
+    @property
+    def waits_for_fee(self) -> bool:
+        pause = self.open_pause
+        return pause is not None and pause.reason is PauseReason.FEE
+
+
+class SubjectRequest(Pauses, Base):
     __tablename__ = "subject_request"
     # The lists' orders as the indexes hold them, so a page reads 25 index entries instead of
     # sorting every request of its statuses (issue 14): the queue by due date, the other lists
@@ -151,15 +167,6 @@ class SubjectRequest(Base):
     pauses: Mapped[list[RequestPause]] = relationship(
         back_populates="request", order_by="RequestPause.asked_at"
     )
-
-    @property
-    def open_pause(self) -> RequestPause | None:
-        return next((p for p in self.pauses if p.resumed_at is None), None)
-
-    @property
-    def waits_for_fee(self) -> bool:
-        pause = self.open_pause
-        return pause is not None and pause.reason is PauseReason.FEE
 
     def __repr__(self) -> str:
         return f"<SubjectRequest {self.reference} {self.kind.value} {self.status.value}>"

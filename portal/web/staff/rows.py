@@ -26,6 +26,7 @@ from portal.models import (
     SubjectRequest,
     User,
 )
+from portal.models.request import Pauses
 from portal.web.staff.lists import ASSIGNEE
 
 REQUESTER = aliased(User, name="requester_user")
@@ -59,7 +60,7 @@ class Pause:
 
 
 @dataclass(slots=True)
-class QueueRow:
+class QueueRow(Pauses):
     """One request as its list row shows it; ``pauses`` only for a waiting request."""
 
     id: int
@@ -74,15 +75,6 @@ class QueueRow:
     requester: Person
     assignee: Person | None
     pauses: list[Pause] = field(default_factory=list)
-
-    @property
-    def open_pause(self) -> Pause | None:
-        return next((p for p in self.pauses if p.resumed_at is None), None)
-
-    @property
-    def waits_for_fee(self) -> bool:
-        pause = self.open_pause
-        return pause is not None and pause.reason is PauseReason.FEE
 
 
 def with_people(query: Select) -> Select:
