@@ -111,8 +111,16 @@ class SubjectRequest(Pauses, Base):
         Index("ix_subject_request_status_assignee_id", "status", "assignee_id", "due_on", "id"),
         Index("ix_subject_request_status_kind", "status", "kind", "due_on", "id"),
         # With the time of the last change: the yearly figures' fingerprint of a month is read
-        # from these alone (portal.reports.months).
-        Index("ix_subject_request_received_at_updated_at", "received_at", "updated_at"),
+        # from these alone (portal.reports.months); the requests received in a month are also
+        # counted by type, channel and extension from the first alone (migration 0017).
+        Index(
+            "ix_subject_request_received_figures",
+            "received_at",
+            "updated_at",
+            "kind",
+            "channel",
+            "period_months",
+        ),
         Index("ix_subject_request_closed_at_updated_at", "closed_at", "updated_at"),
     )
 

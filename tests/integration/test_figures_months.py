@@ -307,3 +307,23 @@ def test_a_month_changed_just_now_is_counted_but_not_kept_until_it_settles(
     assert {m: t for m, t in after.items() if m not in changed} == {
         m: t for m, t in before.items() if m not in changed
     }
+
+
+def test_the_requests_received_in_a_month_are_counted_from_an_index(app, db_backend):
+    """The running month is counted on every view of the dashboard: its received requests by
+    type, channel and extension come from the (received_at, ...) index alone, without reading
+    each request (issue 14: 25 ms at 8,000 a month on SQLite)."""
+    from tests.integration.pages import query_plans
+
+    window = _window(app)
+    with app.test_request_context():
+        plans = query_plans(app, lambda: months.count(window), "subject_request")
+    received = [plan for plan in plans if any("received_figures" in line for line in plan)]
+    assert received, plans
+    if not db_backend.startswith("postgresql"):
+        # SQLite names an index read without the table a covering one.
+        assert any(
+            "COVERING INDEX ix_subject_request_received_figures" in line for line in received[0]
+        )
+    else:
+        assert any("Index Only Scan" in line for line in received[0]), received[0]

@@ -149,8 +149,9 @@ def page_ids(filters: QueueFilters, staff: User, offset: int, limit: int) -> Sel
 
 
 class QueuePagination(Pagination):
-    """One page of a list: the ids from the indexes (``page_ids``), then those requests; and how
-    many the list holds, counted on the requests alone (no join)."""
+    """One page of a list: its ids from the indexes (``page_ids``) joined to the rows the table
+    shows (``rows``); and how many the list holds, from the kept counts of its statuses when
+    nothing else narrows it, else counted on the requests alone (no join)."""
 
     def _query_items(self) -> list[rows.QueueRow]:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
