@@ -18,9 +18,10 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.models import RequestStatus, RequestStatusCount, SavedView, SubjectRequest, User
+from portal.models import RequestStatus, SavedView, SubjectRequest, User
 from portal.models.saved_view import NAME_MAX
 from portal.subject_requests.clock import controller_today
+from portal.subject_requests.counts import status_total
 from portal.web.forms import PortalForm, has_control_characters
 from portal.web.incoming import id_value
 from portal.web.staff.lists import FILTERS, VIEWS, QueueFilters
@@ -87,11 +88,7 @@ def _tab_counts_statement() -> tuple[list[str], Select]:
     }
     # The tabs of whole statuses from the counts the triggers keep (migration 0016): exact.
     for shown, key in STATUS_TABS.items():
-        counts[key] = (
-            select(func.coalesce(func.sum(RequestStatusCount.n), 0))
-            .where(RequestStatusCount.status.in_([status.value for status in shown]))
-            .scalar_subquery()
-        )
+        counts[key] = status_total(shown).scalar_subquery()
     return list(counts), select(*counts.values())
 
 
