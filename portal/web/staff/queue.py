@@ -8,15 +8,25 @@ controller or a regulator is the list staff were looking at (GDPR Art. 5(2), 30)
 
 from __future__ import annotations
 
-import functools
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext, to_user_timezone
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, false, func, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    Integer,
+    Select,
+    bindparam,
+    false,
+    func,
+    select,
+    union_all,
+)
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
@@ -25,10 +35,10 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import RequestKind, RequestStatus, Role, SubjectRequest, User
 from portal.subject_requests import actions, search
-from portal.subject_requests.clock import compute_due_on, controller_today
+from portal.subject_requests.clock import controller_today
 from portal.subject_requests.counts import status_count
 from portal.subject_requests.errors import RequestError
-from portal.subject_requests.kinds import KINDS, OUTCOME_NAMES
+from portal.subject_requests.kinds import KINDS
 from portal.subject_requests.locking import lock_request
 from portal.web.forms import PortalForm
 from portal.web.incoming import id_value, page_arg
@@ -42,10 +52,94 @@ from portal.web.staff.lists import (
 )
 from portal.web.staff.tabs import STATUS_TABS, TAB_COUNT_MAX, tab_counts, tabs_of
 from portal.web.staff.views import bp, staff_required
-from portal.web.staff.wording import STAFF_STATUS_NAMES, WAITING_FOR_FEE
+from portal.web.staff.wording import STAFF_STATUS_NAMES
 
 # One bulk assignment changes at most a page of the largest size (max_per_page below).
 BULK_MAX = 200
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What narrows a view besides its statuses and the search: ``shape``, which conditions
+    (with the few values some can take, such as a status or a type, written in), and
+    ``values``, the values bound to the others (the day, the staff member, an assignee)."""
+
+    shape: tuple
+    values: dict
+
+
+def narrowing(filters: QueueFilters, staff: User) -> Narrowing:
+    values = filters.values
+    if not filters.valid:
+        # A search the database cannot run (control characters, too long) finds nothing.
+        return Narrowing((("invalid",),), {})
+    shape, bound = [], {}
+    if values["status"] in {s.value for s in VIEWS[filters.view_name]}:
+        shape.append(("status", RequestStatus(values["status"])))
+    if values["kind"] in {k.value for k in RequestKind}:
+        shape.append(("kind", RequestKind(values["kind"])))
+    if values["assignee"] == "none":
+        shape.append(("assignee", "none"))
+    elif values["assignee"] == "me":
+        shape.append(("assignee", "me"))
+        bound["staff_id"] = staff.id
+    elif values["assignee"].isdigit():
+        # An id beyond the column's range is nobody's.
+        assignee_id = id_value(values["assignee"])
+        shape.append(("assignee", "id" if assignee_id else "nobody"))
+        bound["assignee_id"] = assignee_id or 0
+    if values["due"] in ("overdue", "today", "week"):
+        shape.append(("due", values["due"]))
+        today = controller_today()
+        bound.update(today=today, week_end=today + timedelta(days=7))
+    return Narrowing(tuple(shape), bound)
+
+
+def _narrowed(
+    query: Select,
+    view_name: str,
+    shape: tuple,
+    status: RequestStatus | None = None,
+    values: dict | None = None,
+) -> Select:
+    """``query`` limited to the view's requests (or those in ``status``, one of the view's) and
+    ``shape``'s conditions, each value a bound parameter: given by ``values`` now, or, for a
+    statement kept for many pages, named and given each time it runs."""
+
+    def bound(name: str, type_) -> BindParameter:
+        if values is None:
+            return bindparam(name, type_=type_)
+        return bindparam(name, values[name], type_=type_)
+
+    if status is None:
+        query = query.where(SubjectRequest.status.in_(VIEWS[view_name]))
+    else:
+        query = query.where(SubjectRequest.status == status)
+    for condition in shape:
+        match condition:
+            case ("invalid",):
+                return query.where(false())
+            case ("status", chosen):
+                query = query.where(SubjectRequest.status == chosen)
+            case ("kind", kind):
+                query = query.where(SubjectRequest.kind == kind)
+            case ("assignee", "none"):
+                query = query.where(SubjectRequest.assignee_id.is_(None))
+            case ("assignee", "me"):
+                query = query.where(SubjectRequest.assignee_id == bound("staff_id", Integer))
+            case ("assignee", "id"):
+                query = query.where(SubjectRequest.assignee_id == bound("assignee_id", Integer))
+            case ("assignee", "nobody"):
+                query = query.where(false())
+            case ("due", "overdue"):
+                query = query.where(SubjectRequest.due_on < bound("today", Date))
+            case ("due", "today"):
+                query = query.where(SubjectRequest.due_on == bound("today", Date))
+            case ("due", "week"):
+                query = query.where(
+                    SubjectRequest.due_on.between(bound("today", Date), bound("week_end", Date))
+                )
+    return query
 
 
 def filtered(
@@ -53,64 +147,45 @@ def filtered(
 ) -> Select:
     """``query`` (over SubjectRequest, outer-joined to ASSIGNEE) limited to the view's requests
     that match the filters and the search. Every value is a bound parameter. ``status``: only
-    the view's requests in that one status (a branch of ``page_ids``)."""
-    today = controller_today()
-    statuses = VIEWS[filters.view_name]
-    values = filters.values
-    if status is None:
-        query = query.where(SubjectRequest.status.in_(statuses))
-    else:
-        query = query.where(SubjectRequest.status == status)
-    if not filters.valid:
-        # A search the database cannot run (control characters, too long) finds nothing.
-        return query.where(false())
-    if values["status"] in {s.value for s in statuses}:
-        query = query.where(SubjectRequest.status == RequestStatus(values["status"]))
-    if values["kind"] in {k.value for k in RequestKind}:
-        query = query.where(SubjectRequest.kind == RequestKind(values["kind"]))
-    if values["assignee"] == "none":
-        query = query.where(SubjectRequest.assignee_id.is_(None))
-    elif values["assignee"] == "me":
-        query = query.where(SubjectRequest.assignee_id == staff.id)
-    elif values["assignee"].isdigit():
-        # An id beyond the column's range is nobody's.
-        assignee_id = id_value(values["assignee"])
-        query = query.where(SubjectRequest.assignee_id == assignee_id if assignee_id else false())
-    if values["due"] == "overdue":
-        query = query.where(SubjectRequest.due_on < today)
-    elif values["due"] == "today":
-        query = query.where(SubjectRequest.due_on == today)
-    elif values["due"] == "week":
-        query = query.where(SubjectRequest.due_on.between(today, today + timedelta(days=7)))
-    if values["q"].strip():
-        query = query.where(search.matching(values["q"], SubjectRequest.id))
+    the view's requests in that one status."""
+    narrow = narrowing(filters, staff)
+    query = _narrowed(query, filters.view_name, narrow.shape, status, narrow.values)
+    if filters.valid and filters.values["q"].strip():
+        query = query.where(search.matching(filters.values["q"], SubjectRequest.id))
     return query
 
 
-def ordered(query: Select, filters: QueueFilters) -> Select:
-    column = SORTS[filters.sort_key]
-    if filters.descending:
+def _ordered(query: Select, sort: str) -> Select:
+    column = SORTS[sort.removeprefix("-")]
+    if sort.startswith("-"):
         # The id breaks ties, so a page boundary never shows a request twice or skips one.
         return query.order_by(column.desc().nulls_last(), SubjectRequest.id.desc())
     return query.order_by(column.asc().nulls_last(), SubjectRequest.id)
 
 
-def requests_of(filters: QueueFilters, staff: User, *columns) -> Select:
-    """The view's requests as filtered and sorted: whole requests, or the given columns."""
+def ordered(query: Select, filters: QueueFilters) -> Select:
+    return _ordered(query, filters.sort)
+
+
+def _from_requests(*columns) -> Select:
     query = select(*columns) if columns else select(SubjectRequest)
-    query = query.select_from(SubjectRequest).outerjoin(
+    return query.select_from(SubjectRequest).outerjoin(
         ASSIGNEE, SubjectRequest.assignee_id == ASSIGNEE.id
     )
-    return ordered(filtered(query, filters, staff), filters)
+
+
+def requests_of(filters: QueueFilters, staff: User, *columns) -> Select:
+    """The view's requests as filtered and sorted: whole requests, or the given columns."""
+    return ordered(filtered(_from_requests(*columns), filters, staff), filters)
 
 
 # The sorts an index of (status, column, id) holds in order (migration 0012).
 INDEXED_SORTS = {"due": SubjectRequest.due_on, "received": SubjectRequest.received_at}
 
 
-def page_ids(filters: QueueFilters, staff: User, offset: int, limit: int) -> Select | None:
-    """The ids (and sort keys) of one page, for the sorts the list indexes hold; None for the
-    other sorts.
+def page_ids(view_name: str, shape: tuple, sort: str, dialect: str) -> Select:
+    """The ids (and sort keys) of one page, for a sort the list indexes hold, with the page's
+    bounds as parameters: ``limit``, ``offset``, and ``reach`` (their sum).
 
     A list shows two statuses (open and waiting; closed and withdrawn). ``status IN (a, b)
     ORDER BY due_on`` cannot be read in order from the (status, due_on, id) index, so both
@@ -119,58 +194,92 @@ def page_ids(filters: QueueFilters, staff: User, offset: int, limit: int) -> Sel
     range of the index in order and the database merges the two as it reads them (SQLite's
     MERGE, PostgreSQL's Merge Append): page 1 reads 25 entries of each, page 500 the 12,500
     before it, from the index alone."""
-    column = INDEXED_SORTS.get(filters.sort_key)
-    if column is None or not filters.valid or filters.values["q"].strip():
-        # Other sorts, and the search (whose matches are few), go the ordinary way.
-        return None
-    statuses = VIEWS[filters.view_name]
-    if filters.values["status"] in {s.value for s in statuses}:
-        statuses = (RequestStatus(filters.values["status"]),)
+    column = INDEXED_SORTS[sort.removeprefix("-")]
+    descending = sort.startswith("-")
+    chosen = [condition[1] for condition in shape if condition[0] == "status"]
+    statuses = chosen or VIEWS[view_name]
     branches = [
-        filtered(select(SubjectRequest.id, column.label("key")), filters, staff, status)
+        _narrowed(select(SubjectRequest.id, column.label("key")), view_name, shape, status)
         for status in statuses
     ]
     if len(branches) == 1:
         merged = branches[0]
-    elif db.session.get_bind().dialect.name == "postgresql":
+    elif dialect == "postgresql":
         # PostgreSQL merges the branches in order (Merge Append) only when each is limited on
         # its own; unlimited, it sorts both (70 ms for the closed list's page 500; now 3.5 ms).
         order = (column.desc(), SubjectRequest.id.desc())
-        if not filters.descending:
+        if not descending:
             order = (column.asc(), SubjectRequest.id.asc())
-        limited = [b.order_by(*order).limit(offset + limit) for b in branches]
+        reach = bindparam("reach", type_=Integer)
+        limited = [b.order_by(*order).limit(reach) for b in branches]
         inner = union_all(*limited).subquery()
         merged = select(inner.c.id, inner.c.key)
     else:
         merged = union_all(*branches)
     key, ident = merged.selected_columns.key, merged.selected_columns.id
-    order = (key.desc(), ident.desc()) if filters.descending else (key.asc(), ident.asc())
+    order = (key.desc(), ident.desc()) if descending else (key.asc(), ident.asc())
+    limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
     return merged.order_by(*order).limit(limit).offset(offset)
+
+
+def _page_rows(view_name: str, shape: tuple, sort: str, dialect: str) -> Select:
+    """The rows of one page of a list as the table shows them (``rows.COLUMNS``), the page's
+    bounds as parameters (``page_ids``)."""
+    if sort.removeprefix("-") not in INDEXED_SORTS:
+        query = _ordered(_narrowed(_from_requests(*rows.COLUMNS), view_name, shape), sort)
+        limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
+        return rows.with_people(query).limit(limit).offset(offset)
+    # The page's ids from the indexes, joined to their requests in the same statement.
+    page = page_ids(view_name, shape, sort, dialect).subquery("page")
+    order = (page.c.key.desc(), page.c.id.desc())
+    if not sort.startswith("-"):
+        order = (page.c.key.asc(), page.c.id.asc())
+    query = (
+        select(*rows.COLUMNS)
+        .select_from(SubjectRequest)
+        .join(page, page.c.id == SubjectRequest.id)
+        .outerjoin(ASSIGNEE, SubjectRequest.assignee_id == ASSIGNEE.id)
+    )
+    return rows.with_people(query).order_by(*order)
+
+
+def _count(view_name: str, shape: tuple) -> Select:
+    return _narrowed(select(func.count()).select_from(SubjectRequest), view_name, shape)
+
+
+# A list's statements by their shape, built once a worker: built for every page, the statements
+# of a page cost more Python than the database spent running them (issue 14). The values go in
+# as parameters each time. Bounded: the shapes are few, but a worker lives long.
+_KEPT: dict[tuple, Select] = {}
+_KEPT_MAX = 512
+
+
+def _kept(build, *key) -> Select:
+    statement = _KEPT.get((build, *key))
+    if statement is None:
+        if len(_KEPT) >= _KEPT_MAX:
+            _KEPT.clear()
+        statement = _KEPT[(build, *key)] = build(*key)
+    return statement
 
 
 class QueuePagination(Pagination):
     """One page of a list: its ids from the indexes (``page_ids``) joined to the rows the table
     shows (``rows``); and how many the list holds, from the kept counts of its statuses when
-    nothing else narrows it, else counted on the requests alone (no join)."""
+    nothing else narrows it, else counted on the requests alone (no join). A search's
+    statements are built for its page; the others' are kept (``_kept``)."""
 
     def _query_items(self) -> list[rows.QueueRow]:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
-        ids = page_ids(filters, staff, self._query_offset, self.per_page)
-        if ids is None:
+        offset, limit = self._query_offset, self.per_page
+        if filters.valid and filters.values["q"].strip():
             query = rows.with_people(requests_of(filters, staff, *rows.COLUMNS))
-            return rows.rows_of(query.limit(self.per_page).offset(self._query_offset))
-        # The page's ids from the indexes, joined to their requests in the same statement.
-        page = ids.subquery("page")
-        order = (page.c.key.desc(), page.c.id.desc())
-        if not filters.descending:
-            order = (page.c.key.asc(), page.c.id.asc())
-        query = (
-            select(*rows.COLUMNS)
-            .select_from(SubjectRequest)
-            .join(page, page.c.id == SubjectRequest.id)
-            .outerjoin(ASSIGNEE, SubjectRequest.assignee_id == ASSIGNEE.id)
-        )
-        return rows.rows_of(rows.with_people(query).order_by(*order))
+            return rows.rows_of(query.limit(limit).offset(offset))
+        narrow = narrowing(filters, staff)
+        dialect = db.session.get_bind().dialect.name
+        statement = _kept(_page_rows, filters.view_name, narrow.shape, filters.sort, dialect)
+        bounds = {"limit": limit, "offset": offset, "reach": offset + limit}
+        return rows.rows_of(statement, {**narrow.values, **bounds})
 
     def _query_count(self) -> int:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
@@ -179,47 +288,20 @@ class QueuePagination(Pagination):
             return self._query_args["tab_counts"][STATUS_TABS[statuses]]
         if statuses is not None:
             return status_count(statuses)
-        count = filtered(select(func.count()).select_from(SubjectRequest), filters, staff)
-        return db.session.scalar(count)
+        if filters.valid and filters.values["q"].strip():
+            count = filtered(select(func.count()).select_from(SubjectRequest), filters, staff)
+            return db.session.scalar(count)
+        narrow = narrowing(filters, staff)
+        return db.session.scalar(_kept(_count, filters.view_name, narrow.shape), narrow.values)
 
 
-def row_formatters(today):
-    """The table's dates and due notes, each worked out once a page for each value (a page of
-    25 rows by due date repeats its dates): Flask-Babel's filter and the shared due macro cost
-    about 1 ms a row each (issue 14: Python per row). The same texts as the macro's."""
-
-    @functools.cache
-    def day_of(value: date) -> str:
-        return format_date(value)
-
-    def day(value: date | datetime) -> str:
-        if isinstance(value, datetime):
-            value = to_user_timezone(value).date()
-        return day_of(value)
-
-    @functools.cache
-    def due_note(status: RequestStatus, left: int) -> tuple[str, str]:
-        if status not in VIEWS["queue"]:
-            return "", ""
-        if status is RequestStatus.WAITING:
-            return "due-paused", _("clock paused")
-        if left < 0:
-            return "due-overdue", ngettext("%(num)s day overdue", "%(num)s days overdue", -left)
-        if left == 0:
-            return "due-soon", _("due today")
-        css = "due-soon" if left <= 7 else "due-ok"
-        return css, ngettext("%(num)s day left", "%(num)s days left", left)
-
-    def due(r: SubjectRequest) -> tuple[str, str]:
-        return due_note(r.status, (r.due_on - today).days)
-
-    return day, due
-
-
-def staff_members() -> list[User]:
-    # Served by the (role, name) index: no scan of every requester's account (issue 14).
-    return db.session.scalars(
-        select(User).where(User.role.in_([Role.STAFF, Role.ADMIN])).order_by(User.name)
+def staff_members() -> list:
+    """Every staff member's id and name, by name. Served by the (role, name) index: no scan of
+    every requester's account; and as two columns, not whole accounts (issue 14)."""
+    return db.session.execute(
+        select(User.id, User.name)
+        .where(User.role.in_([Role.STAFF, Role.ADMIN]))
+        .order_by(User.name)
     ).all()
 
 
@@ -246,6 +328,7 @@ def _queue(view_name: str):
         tab_counts=counts,
     )
     today = controller_today()
+    bulk = view_name == "queue"
     staff_users = staff_members()
     bulk_form = BulkAssignForm()
     bulk_form.assignee.choices = [(user.id, user.name) for user in staff_users]
@@ -261,16 +344,8 @@ def _queue(view_name: str):
         staff_users=staff_users,
         # Each name translated once a page, not once a row (issue 14: Python per row).
         staff_status_names={key: str(name) for key, name in STAFF_STATUS_NAMES.items()},
-        kind_titles={kind: str(info.title) for kind, info in KINDS.items()},
-        outcome_titles={key: str(name) for key, name in OUTCOME_NAMES.items()},
-        formatters=row_formatters(today),
-        waiting_for_fee=WAITING_FOR_FEE,
-        # A paused clock stands still: the request's stored due date is already behind it, so
-        # the queue shows the date the clock would run to if the answer came today
-        # (GDPR Art. 12(6), EDPB Guidelines 01/2022 §159). The pauses are loaded with the page.
-        runs_to={
-            r.id: compute_due_on(r, today) for r in page.items if r.status is RequestStatus.WAITING
-        },
+        shown_rows=rows.shown(page.items, today, choosing=bulk),
+        bulk=bulk,
         bulk_form=bulk_form,
         tabs=tabs,
         saved_tabs=saved_tabs,
