@@ -8,6 +8,7 @@ opens no session. Every start and end is an audit event.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, bindparam, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
@@ -119,18 +120,24 @@ class Found:
     touched: bool = False
 
 
+@functools.cache
+def _live_statement() -> Select:
+    # The account in the same statement, and the statement built once a worker: every
+    # signed-in page begins here (issue 14).
+    return (
+        select(SignInSession)
+        .where(SignInSession.token_hash == bindparam("token_hash"))
+        .options(joinedload(SignInSession.user))
+    )
+
+
 def load(identity: str, *, now: datetime | None = None) -> Found:
     """The account behind a cookie's ``<user id>:<token>``, if its sign-in is still live."""
     now = now or utcnow()
     user_id, _, token = identity.partition(":")
     if not user_id.isdigit() or not token:
         return Found()
-    # The account in the same statement: every signed-in page begins here (issue 14).
-    record = db.session.scalar(
-        select(SignInSession)
-        .where(SignInSession.token_hash == _hash(token))
-        .options(joinedload(SignInSession.user))
-    )
+    record = db.session.scalar(_live_statement(), {"token_hash": _hash(token)})
     if record is None or record.user_id != int(user_id) or not record.is_live(now):
         return Found()
     user = record.user

@@ -298,17 +298,19 @@ class QueuePagination(Pagination):
 def staff_members() -> list:
     """Every staff member's id and name, by name. Served by the (role, name) index: no scan of
     every requester's account; and as two columns, not whole accounts (issue 14)."""
-    return db.session.execute(
-        select(User.id, User.name)
-        .where(User.role.in_([Role.STAFF, Role.ADMIN]))
-        .order_by(User.name)
-    ).all()
+    return db.session.execute(_STAFF_MEMBERS).all()
+
+
+_STAFF_MEMBERS = (
+    select(User.id, User.name).where(User.role.in_([Role.STAFF, Role.ADMIN])).order_by(User.name)
+)
+
+
+ASSIGN_TO = _l("Assign the chosen requests to")
 
 
 class BulkAssignForm(PortalForm):
-    assignee = SelectField(
-        _l("Assign the chosen requests to"), coerce=int, validators=[InputRequired()]
-    )
+    assignee = SelectField(ASSIGN_TO, coerce=int, validators=[InputRequired()])
 
 
 def _queue(view_name: str):
@@ -330,8 +332,6 @@ def _queue(view_name: str):
     today = controller_today()
     bulk = view_name == "queue"
     staff_users = staff_members()
-    bulk_form = BulkAssignForm()
-    bulk_form.assignee.choices = [(user.id, user.name) for user in staff_users]
     tabs, saved_tabs, current_tab = tabs_of(filters, current_user, counts)
     return render_template(
         "staff/queue.html",
@@ -346,7 +346,9 @@ def _queue(view_name: str):
         staff_status_names={key: str(name) for key, name in STAFF_STATUS_NAMES.items()},
         shown_rows=rows.shown(page.items, today, choosing=bulk),
         bulk=bulk,
-        bulk_form=bulk_form,
+        # The bulk assignment's fields as BulkAssignForm reads them; its CSRF token from the
+        # template (a form object a page cost 0.2 ms, issue 14).
+        assign_to=ASSIGN_TO,
         tabs=tabs,
         saved_tabs=saved_tabs,
         current_tab=current_tab,

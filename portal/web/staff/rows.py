@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import format_date, get_locale, get_timezone, ngettext
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -93,6 +93,16 @@ def with_people(query: Select) -> Select:
     return query.join(REQUESTER, REQUESTER.id == SubjectRequest.requester_id)
 
 
+# Built once a worker, as the lists' other statements (issue 14).
+_PAUSES = (
+    select(
+        RequestPause.request_id, RequestPause.asked_at, RequestPause.resumed_at, RequestPause.reason
+    )
+    .where(RequestPause.request_id.in_(bindparam("ids", expanding=True)))
+    .order_by(RequestPause.asked_at)
+)
+
+
 def rows_of(query: Select, parameters: dict | None = None) -> list[QueueRow]:
     """The rows ``query`` (selecting COLUMNS) gives with ``parameters``, in its order, with the
     waiting ones' pauses."""
@@ -107,16 +117,7 @@ def rows_of(query: Select, parameters: dict | None = None) -> list[QueueRow]:
     waiting = {row.id: row for row in rows if row.status is RequestStatus.WAITING}
     if waiting:
         pauses = defaultdict(list)
-        for request_id, *values in db.session.execute(
-            select(
-                RequestPause.request_id,
-                RequestPause.asked_at,
-                RequestPause.resumed_at,
-                RequestPause.reason,
-            )
-            .where(RequestPause.request_id.in_(list(waiting)))
-            .order_by(RequestPause.asked_at)
-        ):
+        for request_id, *values in db.session.execute(_PAUSES, {"ids": list(waiting)}):
             pauses[request_id].append(Pause(*values))
         for request_id, row in waiting.items():
             row.pauses = pauses[request_id]

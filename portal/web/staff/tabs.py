@@ -121,6 +121,14 @@ def saved_args(args: dict[str, str]) -> dict[str, str]:
     }
 
 
+# Built once a worker, as the lists' other statements (issue 14).
+_SAVED_VIEWS = (
+    select(SavedView)
+    .where(SavedView.staff_id == bindparam("staff_id", type_=Integer))
+    .order_by(SavedView.name)
+)
+
+
 def tabs_of(
     filters: QueueFilters, staff: User, counts: dict[str, int]
 ) -> tuple[list[Tab], list[Tab], str | None]:
@@ -129,9 +137,7 @@ def tabs_of(
     fixed = [Tab(key, str(label), view, args, counts[key]) for key, label, view, args in TABS]
     saved = [
         Tab(f"saved-{v.id}", v.name, v.view_name, saved_args(v.args), saved_id=v.id)
-        for v in db.session.scalars(
-            select(SavedView).where(SavedView.staff_id == staff.id).order_by(SavedView.name)
-        )
+        for v in db.session.scalars(_SAVED_VIEWS, {"staff_id": staff.id})
         if v.view_name in VIEWS
     ]
     shown = filters.args()
