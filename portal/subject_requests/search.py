@@ -91,9 +91,9 @@ def matching_ids(typed: str) -> Select:
     return query
 
 
-def matching(typed: str, request_id: ColumnElement) -> ColumnElement:
-    """``request_id IN`` the requests matching ``typed``: their ids, looked up once a request
-    however many statements of the page ask (the list, its count, the tabs).
+def matches(typed: str) -> list[int] | None:
+    """The ids of the requests matching ``typed``, looked up once a request however many
+    statements of the page ask (the list, its count); None when there are more than LISTED.
 
     Given the search as a subquery, PostgreSQL planned the queue's "IN (search) ORDER BY due
     date LIMIT 25" as a walk along the due-date index, checking each request against the
@@ -105,5 +105,11 @@ def matching(typed: str, request_id: ColumnElement) -> ColumnElement:
     if typed not in found:
         ids = db.session.scalars(matching_ids(typed).limit(LISTED + 1)).all()
         found[typed] = ids if len(ids) <= LISTED else None
-    ids = found[typed]
+    return found[typed]
+
+
+def matching(typed: str, request_id: ColumnElement) -> ColumnElement:
+    """``request_id IN`` the requests matching ``typed``: their ids (``matches``), or the search
+    itself when they are many."""
+    ids = matches(typed)
     return request_id.in_(matching_ids(typed) if ids is None else ids)

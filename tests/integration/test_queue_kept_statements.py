@@ -99,3 +99,18 @@ def test_the_day_is_the_page_s_own(app, staff_client, make_request, monkeypatch)
     assert shown_ids(staff_client, "/staff/?due=overdue") == [first]
     with app.app_context():
         assert portal_db.session.get(SubjectRequest, first).due_on == today
+
+
+def test_each_search_shows_its_own_matches(app, staff_client, make_user, make_request):
+    lahti = [make_request(make_user(email="lahti1@example.fi", name="Leena Lahti 1"))]
+    lahti.append(make_request(make_user(email="lahti9@example.fi", name="Leena Lahti 9")))
+    virtanen = [make_request(make_user(email="virtanen@example.fi", name="Ville Virtanen"))]
+    # In turn, twice, and with a filter beside the search: the statements are the same shape.
+    for _ in range(2):
+        assert sorted(shown_ids(staff_client, "/staff/?q=lahti")) == sorted(lahti)
+        assert total(staff_client, "/staff/?q=lahti") == 2
+        assert shown_ids(staff_client, "/staff/?q=virtanen") == virtanen
+        assert total(staff_client, "/staff/?q=virtanen") == 1
+        assert shown_ids(staff_client, "/staff/?q=nobody-has-this") == []
+        assert shown_ids(staff_client, "/staff/?q=virtanen&kind=erasure") == virtanen
+        assert shown_ids(staff_client, "/staff/?q=virtanen&kind=access") == []

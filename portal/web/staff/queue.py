@@ -92,6 +92,16 @@ def narrowing(filters: QueueFilters, staff: User) -> Narrowing:
         shape.append(("due", values["due"]))
         today = controller_today()
         bound.update(today=today, week_end=today + timedelta(days=7))
+    typed = values["q"].strip()
+    if typed:
+        ids = search.matches(typed)
+        if ids is None:
+            # Too many to list: the search itself, in a statement built for this page.
+            shape.append(("search", "dense"))
+            bound["typed"] = typed
+        else:
+            shape.append(("search", "ids"))
+            bound["matches"] = ids
     return Narrowing(tuple(shape), bound)
 
 
@@ -106,10 +116,10 @@ def _narrowed(
     ``shape``'s conditions, each value a bound parameter: given by ``values`` now, or, for a
     statement kept for many pages, named and given each time it runs."""
 
-    def bound(name: str, type_) -> BindParameter:
+    def bound(name: str, type_, **options) -> BindParameter:
         if values is None:
-            return bindparam(name, type_=type_)
-        return bindparam(name, values[name], type_=type_)
+            return bindparam(name, type_=type_, **options)
+        return bindparam(name, values[name], type_=type_, **options)
 
     if status is None:
         query = query.where(SubjectRequest.status.in_(VIEWS[view_name]))
@@ -139,6 +149,11 @@ def _narrowed(
                 query = query.where(
                     SubjectRequest.due_on.between(bound("today", Date), bound("week_end", Date))
                 )
+            case ("search", "ids"):
+                ids = bound("matches", Integer, expanding=True)
+                query = query.where(SubjectRequest.id.in_(ids))
+            case ("search", "dense"):
+                query = query.where(SubjectRequest.id.in_(search.matching_ids(values["typed"])))
     return query
 
 
@@ -149,10 +164,7 @@ def filtered(
     that match the filters and the search. Every value is a bound parameter. ``status``: only
     the view's requests in that one status."""
     narrow = narrowing(filters, staff)
-    query = _narrowed(query, filters.view_name, narrow.shape, status, narrow.values)
-    if filters.valid and filters.values["q"].strip():
-        query = query.where(search.matching(filters.values["q"], SubjectRequest.id))
-    return query
+    return _narrowed(query, filters.view_name, narrow.shape, status, narrow.values)
 
 
 def _ordered(query: Select, sort: str) -> Select:
@@ -225,7 +237,9 @@ def page_ids(view_name: str, shape: tuple, sort: str, dialect: str) -> Select:
 def _page_rows(view_name: str, shape: tuple, sort: str, dialect: str) -> Select:
     """The rows of one page of a list as the table shows them (``rows.COLUMNS``), the page's
     bounds as parameters (``page_ids``)."""
-    if sort.removeprefix("-") not in INDEXED_SORTS:
+    if sort.removeprefix("-") not in INDEXED_SORTS or any(c[0] == "search" for c in shape):
+        # A search's matches are few (``search.matches``): read and sorted, not walked to
+        # along the sort's index.
         query = _ordered(_narrowed(_from_requests(*rows.COLUMNS), view_name, shape), sort)
         limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
         return rows.with_people(query).limit(limit).offset(offset)
@@ -266,16 +280,16 @@ def _kept(build, *key) -> Select:
 class QueuePagination(Pagination):
     """One page of a list: its ids from the indexes (``page_ids``) joined to the rows the table
     shows (``rows``); and how many the list holds, from the kept counts of its statuses when
-    nothing else narrows it, else counted on the requests alone (no join). A search's
-    statements are built for its page; the others' are kept (``_kept``)."""
+    nothing else narrows it, else counted on the requests alone (no join). The statements are
+    kept (``_kept``), but for a search with too many matches to list."""
 
     def _query_items(self) -> list[rows.QueueRow]:
         filters, staff = self._query_args["filters"], self._query_args["staff"]
         offset, limit = self._query_offset, self.per_page
-        if filters.valid and filters.values["q"].strip():
+        narrow = narrowing(filters, staff)
+        if ("search", "dense") in narrow.shape:
             query = rows.with_people(requests_of(filters, staff, *rows.COLUMNS))
             return rows.rows_of(query.limit(limit).offset(offset))
-        narrow = narrowing(filters, staff)
         dialect = db.session.get_bind().dialect.name
         statement = _kept(_page_rows, filters.view_name, narrow.shape, filters.sort, dialect)
         bounds = {"limit": limit, "offset": offset, "reach": offset + limit}
@@ -288,10 +302,10 @@ class QueuePagination(Pagination):
             return self._query_args["tab_counts"][STATUS_TABS[statuses]]
         if statuses is not None:
             return status_count(statuses)
-        if filters.valid and filters.values["q"].strip():
+        narrow = narrowing(filters, staff)
+        if ("search", "dense") in narrow.shape:
             count = filtered(select(func.count()).select_from(SubjectRequest), filters, staff)
             return db.session.scalar(count)
-        narrow = narrowing(filters, staff)
         return db.session.scalar(_kept(_count, filters.view_name, narrow.shape), narrow.values)
 
 
