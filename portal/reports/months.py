@@ -29,6 +29,7 @@ request all go through these rules; the pauses' own figures are counted live (fe
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -190,13 +191,29 @@ def _fingerprints(boundaries: list[datetime]) -> list[tuple[str, datetime | None
 # dashboard's Python time). A bound keeps an old worker's memory flat.
 _PARSED: dict[tuple, MonthRows] = {}
 _PARSED_MAX = 240
+# Each distinct row of the kept months once, its words interned: as parsed, every row held its
+# own copies of the same few words, 2.7 MB for the dashboard's and a yearly report's 23 months
+# at 100,000 requests, 0.4 MB shared (issue 14: at most 80 MB per worker). Emptied with _PARSED.
+_ROWS: dict[tuple, tuple] = {}
+
+
+def _shared(row: list) -> tuple:
+    key = tuple(row)
+    shared = _ROWS.get(key)
+    if shared is None:
+        shared = tuple([sys.intern(v) if type(v) is str else v for v in key])
+        _ROWS[shared] = shared
+    return shared
 
 
 def _parsed(key: tuple, data: str) -> MonthRows:
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
+        _ROWS.clear()
     loaded = json.loads(data)
-    rows = MonthRows([tuple(e) for e in loaded["ended"]], [tuple(e) for e in loaded["received"]])
+    rows = MonthRows(
+        [_shared(e) for e in loaded["ended"]], [_shared(e) for e in loaded["received"]]
+    )
     _PARSED[key] = rows
     return rows
 
