@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_AT_START = {
     # 2 MB with its drivers' modules: the audit trail's and the kept figures' upserts.
     "sqlalchemy.dialects.postgresql": "a worker on PostgreSQL",
+    # 0.8 MB: the QR code of an authenticator app's enrolment.
+    "segno": "portal.accounts.second_factor.qr_code_data_uri",
 }
 
 
