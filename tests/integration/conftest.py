@@ -43,6 +43,14 @@ def contact(make_user):
 
 
 @pytest.fixture
+def colleague(make_user):
+    """A second staff member beside the contact person."""
+    return make_user(
+        email="anna@wprod.fi", name="Anna Kollega", role=Role.STAFF, password=STAFF_PASSWORD
+    )
+
+
+@pytest.fixture
 def make_request(app, make_user):
     """A confirmed (or not) request made through the services, as the web layer makes it."""
     from portal.answering import identity

@@ -30,13 +30,6 @@ ROUNDS = 6
 
 
 @pytest.fixture
-def colleague(make_user):
-    return make_user(
-        email="anna@wprod.fi", name="Anna Kollega", role=Role.STAFF, password=STAFF_PASSWORD
-    )
-
-
-@pytest.fixture
 def two_staff(app: Flask, contact, colleague):
     """Two signed-in staff clients: the contact person and a colleague."""
     clients = []

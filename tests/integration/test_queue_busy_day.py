@@ -30,13 +30,6 @@ def contact(make_user):
     )
 
 
-@pytest.fixture
-def colleague(make_user):
-    return make_user(
-        email="anna@wprod.fi", name="Anna Kollega", role=Role.STAFF, password=STAFF_PASSWORD
-    )
-
-
 def shown(client, url: str) -> list[str]:
     response = client.get(url)
     assert response.status_code == 200

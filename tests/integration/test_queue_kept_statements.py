@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.models import Role, SubjectRequest
+from portal.models import SubjectRequest
 from tests.conftest import sign_in
 from tests.integration.conftest import STAFF_PASSWORD
 from tests.integration.test_queue_tabs_saved_views import set_fields
@@ -27,17 +27,6 @@ def shown_ids(client, url: str) -> list[int]:
 
 def total(client, url: str) -> int:
     return int(TOTAL.search(client.get(url).get_data(as_text=True)).group(1))
-
-
-@pytest.fixture
-def colleague(make_user):
-    return make_user(
-        email="anna@wprod.fi",
-        name="Anna Kollega",
-        role=Role.STAFF,
-        password=STAFF_PASSWORD,
-        locale="en",
-    )
 
 
 @pytest.fixture
