@@ -70,18 +70,18 @@ def register_extensions(app: Flask) -> None:
         babel,
         csrf,
         db,
+        init_mail,
         init_migrations,
         init_sqlite,
         limiter,
         login_manager,
-        mail,
     )
 
     db.init_app(app)
     init_sqlite(app)
     init_migrations(app, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    mail.init_app(app)
+    init_mail(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -5,7 +5,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
@@ -15,7 +14,6 @@ from portal.models.base import Base
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-mail = Mail()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 
@@ -41,6 +39,26 @@ def init_sqlite(app) -> None:
             cursor.execute(f"PRAGMA synchronous={synchronous}")
         finally:
             cursor.close()
+
+
+def init_mail(app) -> None:
+    """Flask-Mail, bound the first time a message is built (``flask outbox send``, a case file's
+    copies of the mail): Flask-Mail's message reads its settings from ``app.extensions["mail"]``.
+    Importing it imports smtplib and the email package's MIME classes, in every web worker for
+    mail that no web request sends (issue 14: at most 80 MB per worker)."""
+
+    class Placeholder:
+        """``app.extensions["mail"]`` until first read."""
+
+        def __getattr__(self, name):
+            if isinstance(app.extensions["mail"], Placeholder):
+                from flask_mail import Mail
+
+                # Replaces this placeholder with Flask-Mail's own state.
+                Mail().init_app(app)
+            return getattr(app.extensions["mail"], name)
+
+    app.extensions["mail"] = Placeholder()
 
 
 def init_migrations(app, **options) -> None:

@@ -16,30 +16,34 @@ Every copy carries the same Message-ID, so the receiving side can tell.
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from flask import current_app, render_template
 from flask_babel import force_locale
 
 from portal.extensions import db
-from portal.mail.sender import (
-    MAX_BACKOFF,
-    DeliveryReport,
-    OutboxSender,
-    backoff,
-    deliver_due,
-    retry_failed,
-    run_sender,
-)
-from portal.mail.sender import _claim as _claim  # the claim, tested on its own
-from portal.mail.transports import (
-    TRANSPORTS,
-    DeliveryError,
-    MailboxTransport,
-    SMTPTransport,
-    TransportDown,
-    build_mime,
-    delivery_deadline,
-)
 from portal.models import OutboxMessage, User
+
+if TYPE_CHECKING:
+    from portal.mail.sender import (
+        MAX_BACKOFF,
+        DeliveryReport,
+        OutboxSender,
+        backoff,
+        deliver_due,
+        retry_failed,
+        run_sender,
+    )
+    from portal.mail.transports import (
+        TRANSPORTS,
+        DeliveryError,
+        MailboxTransport,
+        SMTPTransport,
+        TransportDown,
+        build_mime,
+        delivery_deadline,
+    )
 
 __all__ = [
     "MAX_BACKOFF",
@@ -58,6 +62,38 @@ __all__ = [
     "retry_failed",
     "run_sender",
 ]
+
+# Delivering is imported when one of its names is first read: a web worker only queues mail,
+# and the sender's modules bring Flask-Mail and smtplib, 0.8 MB in every worker for what only
+# ``flask outbox send`` does (issue 14: at most 80 MB per worker).
+_DELIVERY = {
+    "sender": (
+        "MAX_BACKOFF",
+        "DeliveryReport",
+        "OutboxSender",
+        "_claim",  # the claim, tested on its own
+        "backoff",
+        "deliver_due",
+        "retry_failed",
+        "run_sender",
+    ),
+    "transports": (
+        "TRANSPORTS",
+        "DeliveryError",
+        "MailboxTransport",
+        "SMTPTransport",
+        "TransportDown",
+        "build_mime",
+        "delivery_deadline",
+    ),
+}
+_DELIVERED_BY = {name: module for module, names in _DELIVERY.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name not in _DELIVERED_BY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_DELIVERED_BY[name]}"), name)
 
 
 def queue_email(

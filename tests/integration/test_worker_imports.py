@@ -16,6 +16,9 @@ NOT_AT_START = {
     "sqlalchemy.dialects.postgresql": "a worker on PostgreSQL",
     # 0.8 MB: the QR code of an authenticator app's enrolment.
     "segno": "portal.accounts.second_factor.qr_code_data_uri",
+    # Delivering mail: ``flask outbox send`` (portal.mail.sender, portal.mail.transports).
+    "flask_mail": "portal.mail.transports",
+    "smtplib": "portal.mail.transports",
 }
 
 

@@ -14,7 +14,6 @@ from portal import audit
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.i18n import gettext as _
-from portal.mail import retry_failed
 from portal.models import OutboxMessage, OutboxStatus, User
 from portal.notice import confirmations, consistency
 from portal.notice.model import LANGUAGES
@@ -72,6 +71,9 @@ def retry_message(message_id: int):
     if message is None:
         abort(404)
     if form.validate_on_submit() and message.status is OutboxStatus.FAILED:
+        # Imported here: the sender's modules are no web page's (issue 14, see portal.mail).
+        from portal.mail import retry_failed
+
         retry_failed(message)
         audit.record("outbox.retried", actor=current_user, message_id=message.id)
         db.session.commit()
