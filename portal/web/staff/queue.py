@@ -175,16 +175,12 @@ def filtered(
     return _narrowed(query, filters.view_name, narrow.shape, status, narrow.values)
 
 
-def _ordered(query: Select, sort: str) -> Select:
+def ordered(query: Select, sort: str) -> Select:
     column = SORTS[sort.removeprefix("-")]
     if sort.startswith("-"):
         # The id breaks ties, so a page boundary never shows a request twice or skips one.
         return query.order_by(column.desc().nulls_last(), SubjectRequest.id.desc())
     return query.order_by(column.asc().nulls_last(), SubjectRequest.id)
-
-
-def ordered(query: Select, filters: QueueFilters) -> Select:
-    return _ordered(query, filters.sort)
 
 
 def _from_requests(*columns) -> Select:
@@ -196,7 +192,7 @@ def _from_requests(*columns) -> Select:
 
 def requests_of(filters: QueueFilters, staff: User, *columns) -> Select:
     """The view's requests as filtered and sorted: whole requests, or the given columns."""
-    return ordered(filtered(_from_requests(*columns), filters, staff), filters)
+    return ordered(filtered(_from_requests(*columns), filters, staff), filters.sort)
 
 
 # The sorts an index of (status, column, id) holds in order (migration 0012).
@@ -238,19 +234,23 @@ def page_ids(view_name: str, shape: tuple, sort: str, dialect: str) -> Select:
         merged = union_all(*branches)
     key, ident = merged.selected_columns.key, merged.selected_columns.id
     order = (key.desc(), ident.desc()) if descending else (key.asc(), ident.asc())
-    limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
-    return merged.order_by(*order).limit(limit).offset(offset)
+    return _bounded(merged.order_by(*order))
 
 
-def _page_rows(view_name: str, shape: tuple, sort: str, dialect: str) -> Select:
+def _bounded(query: Select) -> Select:
+    return query.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+
+
+def _page_rows(
+    view_name: str, shape: tuple, sort: str, dialect: str, values: dict | None = None
+) -> Select:
     """The rows of one page of a list as the table shows them (``rows.COLUMNS``), the page's
-    bounds as parameters (``page_ids``)."""
+    bounds as parameters (``page_ids``); ``values`` as ``_narrowed``'s."""
     if sort.removeprefix("-") not in INDEXED_SORTS or any(c[0] == "search" for c in shape):
         # A search's matches are few (``search.matches``): read and sorted, not walked to
         # along the sort's index.
-        query = _ordered(_narrowed(_from_requests(*rows.COLUMNS), view_name, shape), sort)
-        limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
-        return rows.with_people(query).limit(limit).offset(offset)
+        query = _narrowed(_from_requests(*rows.COLUMNS), view_name, shape, values=values)
+        return _bounded(rows.with_people(ordered(query, sort)))
     # The page's ids from the indexes, joined to their requests in the same statement.
     page = page_ids(view_name, shape, sort, dialect).subquery("page")
     order = (page.c.key.desc(), page.c.id.desc())
@@ -265,8 +265,10 @@ def _page_rows(view_name: str, shape: tuple, sort: str, dialect: str) -> Select:
     return rows.with_people(query).order_by(*order)
 
 
-def _count(view_name: str, shape: tuple, dialect: str) -> Select:
-    return _narrowed(select(func.count()).select_from(SubjectRequest), view_name, shape)
+def _count(view_name: str, shape: tuple, dialect: str, values: dict | None = None) -> Select:
+    # ``dialect`` is part of the kept statement's key: ``_narrowed`` writes a search for it.
+    count = select(func.count()).select_from(SubjectRequest)
+    return _narrowed(count, view_name, shape, values=values)
 
 
 # A list's statements by their shape, built once a worker: built for every page, the statements
@@ -276,7 +278,11 @@ _KEPT: dict[tuple, Select] = {}
 _KEPT_MAX = 512
 
 
-def _kept(build, *key) -> Select:
+def _kept(build, narrow: Narrowing, *key) -> Select:
+    """``build(*key)``, kept; for a search with too many matches to list, built for this page
+    with its values (the search itself is in it)."""
+    if ("search", "dense") in narrow.shape:
+        return build(*key, values=narrow.values)
     statement = _KEPT.get((build, *key))
     if statement is None:
         if len(_KEPT) >= _KEPT_MAX:
@@ -289,33 +295,27 @@ class QueuePagination(Pagination):
     """One page of a list: its ids from the indexes (``page_ids``) joined to the rows the table
     shows (``rows``); and how many the list holds, from the kept counts of its statuses when
     nothing else narrows it, else counted on the requests alone (no join). The statements are
-    kept (``_kept``), but for a search with too many matches to list."""
+    kept (``_kept``). ``narrow``: the page's ``narrowing``, worked out once for both."""
 
     def _query_items(self) -> list[rows.QueueRow]:
-        filters, staff = self._query_args["filters"], self._query_args["staff"]
+        filters, narrow = self._query_args["filters"], self._query_args["narrow"]
         offset, limit = self._query_offset, self.per_page
-        narrow = narrowing(filters, staff)
-        if ("search", "dense") in narrow.shape:
-            query = rows.with_people(requests_of(filters, staff, *rows.COLUMNS))
-            return rows.rows_of(query.limit(limit).offset(offset))
         dialect = db.session.get_bind().dialect.name
-        statement = _kept(_page_rows, filters.view_name, narrow.shape, filters.sort, dialect)
+        statement = _kept(
+            _page_rows, narrow, filters.view_name, narrow.shape, filters.sort, dialect
+        )
         bounds = {"limit": limit, "offset": offset, "reach": offset + limit}
         return rows.rows_of(statement, {**narrow.values, **bounds})
 
     def _query_count(self) -> int:
-        filters, staff = self._query_args["filters"], self._query_args["staff"]
+        filters, narrow = self._query_args["filters"], self._query_args["narrow"]
         statuses = filters.statuses_only()
         if statuses in STATUS_TABS:
             return self._query_args["tab_counts"][STATUS_TABS[statuses]]
         if statuses is not None:
             return status_count(statuses)
-        narrow = narrowing(filters, staff)
-        if ("search", "dense") in narrow.shape:
-            count = filtered(select(func.count()).select_from(SubjectRequest), filters, staff)
-            return db.session.scalar(count)
         dialect = db.session.get_bind().dialect.name
-        statement = _kept(_count, filters.view_name, narrow.shape, dialect)
+        statement = _kept(_count, narrow, filters.view_name, narrow.shape, dialect)
         return db.session.scalar(statement, narrow.values)
 
 
@@ -350,7 +350,7 @@ def _queue(view_name: str):
         max_per_page=BULK_MAX,
         error_out=False,
         filters=filters,
-        staff=current_user,
+        narrow=narrowing(filters, current_user),
         tab_counts=counts,
     )
     today = controller_today()
